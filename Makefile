@@ -1,0 +1,45 @@
+# GovHub: `make run` serves the demo city, `make test` runs every test. Both set themselves up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+PORT ?= 3000
+
+.PHONY: run test install install-dev migrate seed lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(VENV)/bin/govhub db upgrade
+
+seed: migrate
+	$(VENV)/bin/govhub seed demo
+
+run: seed
+	$(VENV)/bin/reflex run --env prod --backend-host 127.0.0.1 --frontend-port $(PORT)
+
+test: install-dev
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check govhub tests bench
+
+bench: install-dev
+	$(PY) bench/directory_search.py
+
+clean:
+	rm -rf .web .states govhub.db*

@@ -1,0 +1,1 @@
+"""HTTP routes mounted beside Reflex's: sign-in, sign-out, health."""

@@ -1,0 +1,93 @@
+"""Sign-in and sign-out over plain HTTP, so the session cookie can be HttpOnly."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from govhub.config import get_settings
+from govhub.db import session_scope
+from govhub.services import auth
+
+MAX_FORM_BYTES = 8192
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths may follow a sign-in (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target[:500]
+
+
+def client_ip(request: Request) -> str:
+    """The address the request came from (a trusted proxy may be configured in front later)."""
+    return request.client.host if request.client else ""
+
+
+def same_origin(request: Request) -> bool:
+    """Refuse cross-site form posts: an Origin header, when sent, must name this host."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+async def sign_in(request: Request) -> Response:
+    """Check the form's username and password; on success set the session cookie and go on."""
+    if not same_origin(request):
+        return Response("cross-site request refused", status_code=403)
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        return _see_other("/login?error=invalid")
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    ip, agent = client_ip(request), request.headers.get("user-agent", "")
+
+    def work() -> auth.SignInResult:
+        with session_scope() as session:
+            return auth.sign_in(session, username, password, client_ip=ip, user_agent=agent)
+
+    result = await asyncio.to_thread(work)
+    if result.token is None:
+        code = "locked" if result.error == "auth.error.locked" else "invalid"
+        return _see_other(f"/login?error={code}")
+    response = _see_other(safe_next(str(form.get("next", "/"))))
+    settings = get_settings()
+    response.set_cookie(auth.COOKIE_NAME, result.token, max_age=settings.session_hours * 3600, httponly=True,
+                        samesite="lax", secure=settings.cookie_secure, path="/")
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    """End the session on the server and clear the cookie."""
+    if not same_origin(request):
+        return Response("cross-site request refused", status_code=403)
+    token, ip = request.cookies.get(auth.COOKIE_NAME), client_ip(request)
+
+    def work() -> None:
+        with session_scope() as session:
+            auth.sign_out(session, token, client_ip=ip)
+
+    await asyncio.to_thread(work)
+    response = _see_other("/login")
+    response.delete_cookie(auth.COOKIE_NAME, path="/", httponly=True, samesite="lax")
+    return response
+
+
+async def health(_request: Request) -> Response:
+    """Liveness for load balancers (says nothing about users)."""
+    return JSONResponse({"status": "ok"})
+
+
+routes = [
+    Route("/auth/login", sign_in, methods=["POST"]),
+    Route("/auth/logout", sign_out, methods=["POST"]),
+    Route("/healthz", health, methods=["GET"]),
+]

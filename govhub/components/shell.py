@@ -1,0 +1,217 @@
+"""The app shell: a sidebar on desktop, a top bar and a bottom bar on phones, and the page template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import reflex as rx
+
+from govhub import routes
+from govhub.components.i18n import t
+from govhub.components.native_form import native_form
+from govhub.state.base import AppState
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the navigation."""
+
+    route: str
+    label_key: str
+    icon: str
+
+
+NAV: list[NavItem] = [
+    NavItem(routes.HOME, "nav.home", "inbox"),
+    NavItem(routes.DIRECTORY, "nav.directory", "book-user"),
+]
+
+
+def _is_current(route: str) -> rx.Var:
+    path = AppState.router.url.path
+    if route == routes.HOME:
+        return path == "/"
+    return path.startswith(route)
+
+
+def _side_link(item: NavItem) -> rx.Component:
+    current = _is_current(item.route)
+    return rx.link(
+        rx.hstack(rx.icon(item.icon, size=18), rx.text(t(item.label_key), size="3"), align="center", spacing="3"),
+        href=item.route,
+        underline="none",
+        color_scheme=rx.cond(current, "indigo", "gray"),
+        high_contrast=True,
+        weight=rx.cond(current, "bold", "regular"),
+        padding="8px 12px",
+        border_radius="var(--radius-3)",
+        background=rx.cond(current, rx.color("indigo", 3), "transparent"),
+        width="100%",
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def _bottom_link(item: NavItem) -> rx.Component:
+    current = _is_current(item.route)
+    return rx.link(
+        rx.vstack(rx.icon(item.icon, size=22), rx.text(t(item.label_key), size="1"), align="center", spacing="1"),
+        href=item.route,
+        underline="none",
+        color=rx.cond(current, rx.color("indigo", 11), rx.color("gray", 11)),
+        flex="1",
+        padding_y="6px",
+    )
+
+
+def language_switch() -> rx.Component:
+    """Tiếng Việt / English, remembered per official."""
+    return rx.segmented_control.root(
+        rx.segmented_control.item("VI", value="vi"),
+        rx.segmented_control.item("EN", value="en"),
+        value=AppState.locale,
+        on_change=AppState.switch_locale,
+        size="1",
+        aria_label="Language / Ngôn ngữ",
+    )
+
+
+def sign_out_button(full_width: bool = False) -> rx.Component:
+    """A POST to /auth/logout: the server revokes the session and clears the cookie."""
+    return native_form(
+        rx.button(rx.icon("log-out", size=16), t("nav.sign_out"), type="submit", variant="soft", color_scheme="gray",
+                  width="100%" if full_width else "auto", id="sign-out"),
+        action="/auth/logout",
+        width="100%" if full_width else "auto",
+    )
+
+
+def brand() -> rx.Component:
+    return rx.hstack(
+        rx.center(rx.icon("landmark", size=20, color="white"), background=rx.color("indigo", 9), width="34px",
+                  height="34px", border_radius="var(--radius-3)"),
+        rx.vstack(rx.text("GovHub", weight="bold", size="4", line_height="1.1"),
+                  rx.text(t("app.city"), size="1", color_scheme="gray", line_height="1.2"), spacing="0"),
+        align="center",
+        spacing="2",
+    )
+
+
+def me_block() -> rx.Component:
+    return rx.hstack(
+        rx.avatar(fallback=AppState.me.initials, size="3", radius="full", color_scheme="indigo"),
+        rx.vstack(
+            rx.text(AppState.me.full_name, weight="medium", size="2", id="me-name"),
+            rx.text(AppState.me.position, size="1", color_scheme="gray"),
+            rx.text(AppState.me.unit_name, size="1", color_scheme="gray"),
+            spacing="0",
+            min_width="0",
+        ),
+        align="start",
+        spacing="2",
+        width="100%",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        brand(),
+        rx.divider(),
+        rx.vstack(*[_side_link(i) for i in NAV], spacing="1", width="100%"),
+        rx.spacer(),
+        rx.divider(),
+        me_block(),
+        rx.hstack(language_switch(), sign_out_button(), justify="between", width="100%", align="center"),
+        display=["none", "none", "flex"],
+        width="260px",
+        min_width="260px",
+        height="100vh",
+        position="sticky",
+        top="0",
+        padding="16px",
+        spacing="3",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+    )
+
+
+def top_bar() -> rx.Component:
+    return rx.hstack(
+        brand(),
+        rx.spacer(),
+        rx.popover.root(
+            rx.popover.trigger(
+                rx.button(rx.avatar(fallback=AppState.me.initials, size="2", radius="full", color_scheme="indigo"),
+                          variant="ghost", aria_label=t("nav.account"), id="account-menu"),
+            ),
+            rx.popover.content(
+                rx.vstack(me_block(), rx.divider(), language_switch(), sign_out_button(full_width=True),
+                          spacing="3", width="240px"),
+            ),
+        ),
+        display=["flex", "flex", "none"],
+        align="center",
+        padding="10px 14px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def bottom_bar() -> rx.Component:
+    return rx.hstack(
+        *[_bottom_link(i) for i in NAV],
+        display=["flex", "flex", "none"],
+        position="fixed",
+        bottom="0",
+        left="0",
+        right="0",
+        background=rx.color("gray", 1),
+        border_top=f"1px solid {rx.color('gray', 5)}",
+        z_index="10",
+        spacing="0",
+    )
+
+
+def shell(content: rx.Component) -> rx.Component:
+    """Wrap a signed-in page; nothing of it shows until the server has confirmed who is asking."""
+    return rx.cond(
+        AppState.signed_in,
+        rx.flex(
+            sidebar(),
+            rx.box(
+                top_bar(),
+                rx.box(content, padding=["14px", "16px", "28px"], padding_bottom=["84px", "84px", "28px"],
+                       max_width="1200px", width="100%", margin_x="auto"),
+                flex="1",
+                min_width="0",
+            ),
+            bottom_bar(),
+            width="100%",
+            min_height="100vh",
+        ),
+        rx.center(rx.spinner(size="3"), height="100vh"),
+    )
+
+
+def app_page(route: str, on_load: list | None = None) -> Callable:
+    """Register a signed-in page: the shell around it and the sign-in check before anything loads."""
+
+    def decorator(render: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        @rx.page(route=route, title="GovHub", on_load=[AppState.require_login, *(on_load or [])])
+        def page() -> rx.Component:
+            return shell(render())
+
+        page.__name__ = render.__name__
+        return page
+
+    return decorator
+
+
+def page_title(key: str, subtitle: rx.Component | None = None) -> rx.Component:
+    """The heading of a page."""
+    return rx.vstack(rx.heading(t(key), size="6"), *([subtitle] if subtitle else []), spacing="1",
+                     margin_bottom="16px")

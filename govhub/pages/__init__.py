@@ -1,0 +1,3 @@
+"""The pages; importing this package registers them."""
+
+from govhub.pages import directory, home, login  # noqa: F401

@@ -1,0 +1,12 @@
+"""Route constants and URL builders."""
+
+HOME = "/"
+LOGIN = "/login"
+DIRECTORY = "/directory"
+DIRECTORY_UNIT = "/directory/unit/[unit_id]"
+DIRECTORY_IMPORT = "/directory/import"
+
+
+def unit_url(unit_id: int | str) -> str:
+    """The page of one unit in the directory."""
+    return f"/directory/unit/{unit_id}"

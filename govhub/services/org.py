@@ -1,0 +1,41 @@
+"""Org-chart rules: roles, unit ancestry, who may administer which unit."""
+
+from __future__ import annotations
+
+from sqlalchemy import literal, select as sa_select
+from sqlmodel import Session
+
+from govhub.models import Official, Unit
+
+LEADING_KINDS = ("office", "department", "inspectorate")
+LOCAL_KINDS = ("ward", "commune", "special_zone")
+
+
+def unit_ancestors(session: Session, unit_id: int) -> list[int]:
+    """``unit_id`` followed by its parent, grandparent, ... up to the root (one recursive query)."""
+    tree = (
+        sa_select(Unit.id, Unit.parent_id, literal(0).label("depth"))
+        .where(Unit.id == unit_id)
+        .cte("tree", recursive=True)
+    )
+    tree = tree.union_all(
+        sa_select(Unit.id, Unit.parent_id, (tree.c.depth + 1).label("depth")).join(tree, Unit.id == tree.c.parent_id)
+    )
+    rows = session.execute(sa_select(tree.c.id).order_by(tree.c.depth)).all()
+    return [r[0] for r in rows]
+
+
+def is_admin(official: Official) -> bool:
+    """System administrators manage every unit."""
+    return "admin" in official.role_set()
+
+
+def can_administer_unit(session: Session, actor: Official, unit_id: int) -> bool:
+    """Admins anywhere; a unit administrator in their own unit and the divisions below it."""
+    if not actor.active:
+        return False
+    if is_admin(actor):
+        return True
+    if "unit_admin" not in actor.role_set():
+        return False
+    return actor.unit_id in unit_ancestors(session, unit_id)

@@ -1,0 +1,1 @@
+"""Thin Reflex state classes: who is asking, what was asked; the services decide."""

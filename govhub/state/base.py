@@ -1,0 +1,156 @@
+"""The root app state: the signed-in official, the language, and guarded calls into the services."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from govhub.api.auth_routes import safe_next
+from govhub.db import session_scope
+from govhub.i18n import LOCALES, normalize_locale, translate
+from govhub.services.auth import COOKIE_NAME, official_for_token
+from govhub.services.errors import GovHubError
+from govhub.services.me import MeCard, me_card, set_locale
+
+log = logging.getLogger("govhub.state")
+T = TypeVar("T")
+
+
+class NotSignedIn(Exception):
+    """The browser has no live session."""
+
+
+def session_token(cookie_header: str) -> str | None:
+    """The GovHub session id from a raw Cookie header (set HttpOnly by the sign-in route)."""
+    try:
+        jar = SimpleCookie(cookie_header or "")
+    except CookieError:
+        return None
+    morsel = jar.get(COOKIE_NAME)
+    return morsel.value if morsel else None
+
+
+class AppState(rx.State):
+    """Root of every page's state: identity and language, never trusted from the browser."""
+
+    locale: str = "vi"
+    signed_in: bool = False
+    me: MeCard = MeCard()
+    login_error: str = ""
+    login_next: str = "/"
+    lang_cookie: str = rx.Cookie("", name="govhub_lang", same_site="lax", max_age=365 * 24 * 3600)
+    _official_id: int = 0
+
+    def _token(self) -> str | None:
+        return session_token(self.router.headers.cookie)
+
+    def _client_ip(self) -> str:
+        return self.router.session.client_ip or ""
+
+    def tr(self, key: str, **params: object) -> str:
+        """A message in the reader's language."""
+        return translate(self.locale, key, **params)
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(session, actor, *args)`` off the event loop for the signed-in official, in one transaction."""
+        token = self._token()
+
+        def work() -> T:
+            with session_scope() as session:
+                actor = official_for_token(session, token)
+                if actor is None:
+                    raise NotSignedIn()
+                return fn(session, actor, *args)
+
+        return await asyncio.to_thread(work)
+
+    def _forget_official(self) -> None:
+        """Clear every page's state (a previous official's data never lingers), keep the language."""
+        lang = self.lang_cookie
+        self.reset()
+        self._official_id = 0
+        self.lang_cookie = lang
+        self.locale = normalize_locale(lang or None)
+
+    def _to_login(self) -> EventSpec:
+        """Send the browser to sign in, and back here afterwards."""
+        return rx.redirect(f"/login?next={quote(self.router.url.path or '/')}", replace=True)
+
+    async def _check(self) -> None:
+        """Refuse unless a live session is behind this browser."""
+        await self._call(lambda _session, _actor: None)
+
+    def _apply_me(self, card: MeCard, official_id: int) -> None:
+        if official_id != self._official_id:
+            self._forget_official()
+            self._official_id = official_id
+        self.me = card
+        self.signed_in = True
+        self.locale = card.locale
+
+    @rx.event
+    async def require_login(self):
+        """on_load of every signed-in page: load who is asking, or send them to sign in."""
+        try:
+            card, official_id = await self._call(lambda s, actor: (me_card(s, actor), actor.id))
+        except NotSignedIn:
+            self._forget_official()
+            return self._to_login()
+        self._apply_me(card, official_id)
+
+    @rx.event
+    async def init_public(self):
+        """on_load of the sign-in page: forget any previous official; signed-in visitors go home."""
+        if await asyncio.to_thread(_signed_in_id, self._token()):
+            return rx.redirect("/", replace=True)
+        self._forget_official()
+        params = self.router.url.query_parameters
+        self.login_error = params.get("error") if params.get("error") in ("invalid", "locked") else ""
+        self.login_next = safe_next(params.get("next"))
+
+    @rx.event
+    async def switch_locale(self, locale: str | list[str]):
+        """Change the language; remembered per official (and in a cookie before sign-in)."""
+        if not isinstance(locale, str) or locale not in LOCALES:
+            return
+        self.lang_cookie = locale
+        self.locale = locale
+        if not self._token():
+            return
+        try:
+            await self._call(set_locale, locale)
+        except NotSignedIn:
+            return
+        self.me.locale = locale
+
+
+def _signed_in_id(token: str | None) -> int | None:
+    with session_scope() as session:
+        official = official_for_token(session, token)
+        return official.id if official else None
+
+
+def guarded(fn: Callable) -> Callable:
+    """Turn refusals into a redirect to sign-in or a message, never a traceback in the browser."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: AppState, *args: Any, **kwargs: Any):
+        try:
+            return await fn(self, *args, **kwargs)
+        except NotSignedIn:
+            return self._to_login()
+        except GovHubError as exc:
+            return rx.toast.error(self.tr(exc.key, **exc.params), position="top-center")
+        except (TypeError, ValueError) as exc:
+            log.info("bad input to %s: %s", fn.__name__, exc)
+            return rx.toast.error(self.tr("error.invalid"), position="top-center")
+
+    return wrapper
