@@ -113,5 +113,5 @@ def contact_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(rx.cond(ContactState.editing, _edit(), _view()), max_width="440px"),
         open=ContactState.open,
-        on_open_change=ContactState.set_open,
+        on_open_change=ContactState.change_open,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import reflex as rx
+from reflex.vars import StringVar
 
 from govhub.i18n import catalog
 from govhub.state.base import AppState
@@ -18,7 +19,11 @@ def _fill(template: str, params: dict[str, rx.Var | str | int]) -> rx.Var:
     out = rx.Var.create(pieces[0])
     for i, piece in enumerate(pieces[1:]):
         value = params[piece] if i % 2 == 0 else piece
-        out = out + (value.to_string() if isinstance(value, rx.Var) else rx.Var.create(str(value)))
+        if not isinstance(value, rx.Var):
+            value = rx.Var.create(str(value))
+        elif not isinstance(value, StringVar):
+            value = value.to_string()
+        out = out + value
     return out
 
 

@@ -176,6 +176,11 @@ def bottom_bar() -> rx.Component:
     )
 
 
+def hydrated_marker() -> rx.Component:
+    """An invisible element that exists once the server's state has reached the page (tests wait for it)."""
+    return rx.cond(rx.State.is_hydrated, rx.el.span(id="hydrated", hidden=True))
+
+
 def shell(content: rx.Component) -> rx.Component:
     """Wrap a signed-in page; nothing of it shows until the server has confirmed who is asking."""
     return rx.cond(
@@ -190,6 +195,7 @@ def shell(content: rx.Component) -> rx.Component:
                 min_width="0",
             ),
             bottom_bar(),
+            hydrated_marker(),
             width="100%",
             min_height="100vh",
         ),

@@ -9,6 +9,7 @@ from govhub.components.contact import contact_dialog, official_row
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
 from govhub.services.directory import UnitRow
+from govhub.state.base import AppState
 from govhub.state.directory import ContactState, DirectoryState, UnitState
 
 KIND_KEYS = ("ward", "commune", "special_zone", "department", "office", "inspectorate", "division", "city")
@@ -111,7 +112,7 @@ def _tree() -> rx.Component:
                         rx.select.item(t("unit.kind.special_zone"), value="special_zone"),
                     ),
                     value=DirectoryState.local_filter,
-                    on_change=DirectoryState.set_local_filter,
+                    on_change=DirectoryState.choose_local_filter,
                 ),
                 rx.input(placeholder=t("directory.filter_units"), on_change=DirectoryState.filter_local.debounce(200),
                          width="100%", id="unit-filter", max_length=100),
@@ -135,7 +136,16 @@ def _tree() -> rx.Component:
 def directory_page() -> rx.Component:
     """Search the whole city government, or browse it unit by unit."""
     return rx.vstack(
-        page_title("directory.title", rx.text(t("directory.subtitle"), size="2", color_scheme="gray")),
+        rx.hstack(
+            page_title("directory.title", rx.text(t("directory.subtitle"), size="2", color_scheme="gray")),
+            rx.spacer(),
+            rx.cond(AppState.me.is_unit_admin,
+                    rx.link(rx.button(rx.icon("file-up", size=14), t("import.title"), variant="soft", size="2"),
+                            href=routes.DIRECTORY_IMPORT, id="open-import")),
+            width="100%",
+            align="start",
+            wrap="wrap",
+        ),
         _search_box(),
         rx.cond(DirectoryState.query.strip() != "", _results(), _tree()),
         contact_dialog(),

@@ -7,7 +7,7 @@ import reflex as rx
 from govhub import routes
 from govhub.components.i18n import t
 from govhub.components.native_form import native_form
-from govhub.components.shell import brand, language_switch
+from govhub.components.shell import brand, hydrated_marker, language_switch
 from govhub.state.base import AppState
 
 
@@ -59,6 +59,7 @@ def login() -> rx.Component:
             width="100%",
             max_width="420px",
         ),
+        hydrated_marker(),
         min_height="100vh",
         padding="16px",
         background=rx.color("gray", 2),

@@ -101,7 +101,6 @@ def search(session: Session, query: str, page: int = 1, page_size: int = PAGE_SI
         return SearchPage(total=0, page=1, pages=0, rows=[])
     conds = [Official.search_text.like(f"%{like_escape(w)}%", escape="\\") for w in words]
     where = and_(Official.active.is_(True), *conds)
-    total = session.exec(select(func.count()).select_from(Official).where(where)).one()
     phrase = like_escape(" ".join(words))
     name_rank = case(
         (or_(Official.name_folded.like(f"{phrase}%", escape="\\"),
@@ -109,17 +108,41 @@ def search(session: Session, query: str, page: int = 1, page_size: int = PAGE_SI
         (and_(*[Official.name_folded.like(f"%{like_escape(w)}%", escape="\\") for w in words]), 1),
         else_=2,
     )
-    rows = session.exec(
-        select(Official, Position, Unit)
+    # The matching is a scan of every active official (a trigram index narrows it on PostgreSQL), so it
+    # is done once: the matches' sort keys are kept in a CTE (used twice, so the database materialises
+    # it) that gives both the exact count and the page's ids. Only the page's rows are then joined to
+    # their position and unit, instead of carrying every match's full rows through the sort.
+    matches = (
+        select(Official.id.label("id"), name_rank.label("name_rank"), Position.rank.label("rank"),
+               Official.name_folded.label("name_folded"))
         .join(Position, Position.id == Official.position_id)
-        .join(Unit, Unit.id == Official.unit_id)
         .where(where)
-        .order_by(name_rank, Position.rank, Official.name_folded, Official.id)
+        .cte("matches")
+    )
+    total_of_matches = select(func.count()).select_from(matches).scalar_subquery()
+    hit = (
+        select(matches)
+        .order_by(matches.c.name_rank, matches.c.rank, matches.c.name_folded, matches.c.id)
         .offset((page - 1) * page_size)
         .limit(page_size)
+        .subquery("hit")
+    )
+    rows = session.exec(
+        select(Official, Position, Unit, total_of_matches)
+        .select_from(hit)
+        .join(Official, Official.id == hit.c.id)
+        .join(Position, Position.id == Official.position_id)
+        .join(Unit, Unit.id == Official.unit_id)
+        .order_by(hit.c.name_rank, hit.c.rank, hit.c.name_folded, hit.c.id)
     ).all()
+    if rows:
+        total = rows[0][3]
+    elif page == 1:
+        total = 0
+    else:  # past the last page: nothing to carry the count, so count on its own
+        total = session.exec(select(func.count()).select_from(Official).where(where)).one()
     pages = (total + page_size - 1) // page_size
-    return SearchPage(total=total, page=page, pages=pages, rows=[_card(o, p, u) for o, p, u in rows])
+    return SearchPage(total=total, page=page, pages=pages, rows=[_card(o, p, u) for o, p, u, _ in rows])
 
 
 def unit_groups(session: Session) -> dict[str, list[UnitRow]]:

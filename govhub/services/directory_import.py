@@ -52,19 +52,20 @@ def import_csv(session: Session, actor: Official, text: str, *, client_ip: str =
         f.strip() for f in reader.fieldnames
     ):
         raise Invalid("import.error.columns")
-    rows = list(reader)
-    if len(rows) > MAX_ROWS:
+    # Trim names and values once (short rows give None), keeping each row's line number in the file.
+    lines = [(reader.line_num, {k.strip(): (v or "").strip() for k, v in raw.items() if k}) for raw in reader]
+    if len(lines) > MAX_ROWS:
         raise Invalid("import.error.too_many")
-    units = {u.code: u for u in session.exec(select(Unit).where(Unit.code.in_({r.get("unit_code", "").strip() for r in rows}))).all()}
+    rows = [row for _, row in lines]
+    units = {u.code: u for u in session.exec(select(Unit).where(Unit.code.in_({r.get("unit_code", "") for r in rows}))).all()}
     positions = {p.code: p for p in session.exec(select(Position)).all()}
-    names = {(r.get("username") or "").strip().lower() for r in rows}
+    names = {r.get("username", "").lower() for r in rows}
     existing = {o.username: o for o in session.exec(select(Official).where(Official.username.in_(names))).all()}
     allowed_units = {code for code, u in units.items() if can_administer_unit(session, actor, u.id)}
     report = ImportReport()
     seen: set[str] = set()
     plan: list[tuple[dict, Unit, Position, Official | None]] = []
-    for line, raw in enumerate(rows, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+    for line, row in lines:
         username = row.get("username", "").lower()
         try:
             if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):

@@ -55,7 +55,7 @@ class AppState(rx.State):
     def _client_ip(self) -> str:
         return self.router.session.client_ip or ""
 
-    def tr(self, key: str, **params: object) -> str:
+    def _t(self, key: str, **params: object) -> str:
         """A message in the reader's language."""
         return translate(self.locale, key, **params)
 
@@ -148,9 +148,9 @@ def guarded(fn: Callable) -> Callable:
         except NotSignedIn:
             return self._to_login()
         except GovHubError as exc:
-            return rx.toast.error(self.tr(exc.key, **exc.params), position="top-center")
+            return rx.toast.error(self._t(exc.key, **exc.params), position="top-center")
         except (TypeError, ValueError) as exc:
             log.info("bad input to %s: %s", fn.__name__, exc)
-            return rx.toast.error(self.tr("error.invalid"), position="top-center")
+            return rx.toast.error(self._t("error.invalid"), position="top-center")
 
     return wrapper

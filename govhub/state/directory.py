@@ -53,7 +53,7 @@ class DirectoryState(AppState):
 
     @rx.event
     @guarded
-    async def set_local_filter(self, value: str):
+    async def choose_local_filter(self, value: str):
         """Show all local units, or only wards, communes or the special zone."""
         await self._check()
         if value not in LOCAL_FILTERS:
@@ -109,7 +109,7 @@ class ContactState(AppState):
 
     @rx.event
     @guarded
-    async def set_open(self, value: bool):
+    async def change_open(self, value: bool):
         """Close (or keep open) the contact card."""
         await self._check()
         self.open = bool(value) and self.card.id > 0
@@ -151,7 +151,7 @@ class ContactState(AppState):
         self.card = await self._call(
             lambda s, a: directory.update_contact(s, a, oid, version=version, client_ip=ip, **fields))
         self.editing = False
-        return rx.toast.success(self.tr("directory.saved"), position="top-center")
+        return rx.toast.success(self._t("directory.saved"), position="top-center")
 
 
 class UnitState(AppState):

@@ -1,0 +1,141 @@
+"""Browser tests: the production build served by `reflex run --env prod` on a fresh, seeded SQLite
+database, driven by Debian's Chromium through Playwright at phone and desktop sizes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
+PASSWORD = "govhub-demo"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, seconds: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app's production build on a free port, with the demo city in a fresh database."""
+    db = tmp_path_factory.mktemp("e2e") / "govhub.db"
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "GOVHUB_DATABASE_URL": f"sqlite:///{db}", "GOVHUB_ENV": "test",
+           "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "REFLEX_TELEMETRY_ENABLED": "false",
+           "REFLEX_CHECK_LATEST_VERSION": "false"}
+    env.pop("GOVHUB_REDIS_URL", None)
+    for args in (["db", "upgrade"], ["seed", "demo"]):
+        subprocess.run([str(bin_dir / "govhub"), *args], env=env, cwd=ROOT, check=True, capture_output=True)
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "server.log").open("w")
+    proc = subprocess.Popen([str(bin_dir / "reflex"), "run", "--env", "prod", "--backend-host", "127.0.0.1",
+                             "--frontend-port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/healthz", 240, proc)
+        _wait_http(f"{base}/login", 60, proc)
+        yield base
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    """Each browser test runs at phone and at desktop size."""
+    return request.param
+
+
+@pytest.fixture
+def page(browser: Browser, server: str, viewport: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context; the test fails on any console error or any request leaving this machine."""
+    context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=server, locale="vi-VN",
+                                  timezone_id="Asia/Ho_Chi_Minh")
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+
+    def _guard(route) -> None:  # noqa: ANN001
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    pg.route("**/*", _guard)
+    yield pg
+    context.close()
+    assert not outside, f"requests left the machine: {outside}"
+    assert not errors, f"browser console errors: {errors}"
+
+
+def shot(page: Page, name: str) -> None:
+    """Keep a screenshot for people to look at (test-artifacts/)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=False)
+
+
+def sign_in(page: Page, username: str, password: str = PASSWORD, then: str = "/") -> None:
+    """Sign in through the real form and wait for the signed-in shell."""
+    page.goto(f"/login?next={then}")
+    page.wait_for_selector("#sign-in")
+    wait_hydrated(page)
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#sign-in")
+    page.wait_for_selector("#me-name", state="attached")
+
+
+def wait_hydrated(page: Page) -> None:
+    """Wait until the websocket has delivered the state (server HTML already shows initial values)."""
+    page.wait_for_selector("#hydrated", state="attached")

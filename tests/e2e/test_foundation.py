@@ -1,0 +1,127 @@
+"""Sign-in, the shell, the directory and sign-out, as a ward chairman would use them."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import shot, sign_in, wait_hydrated
+
+
+def test_anonymous_visit_lands_on_sign_in(page: Page) -> None:
+    page.goto("/directory")
+    page.wait_for_url(re.compile(r"/login/?\?next=/directory"))
+    wait_hydrated(page)
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+    shot(page, "login")
+
+
+def test_wrong_password_shows_the_error(page: Page) -> None:
+    page.goto("/login")
+    wait_hydrated(page)
+    page.fill("#username", "gd.yte")
+    page.fill("#password", "not-the-password")
+    page.click("#sign-in")
+    page.wait_for_url(re.compile(r"/login/?\?error=invalid"))
+    expect(page.locator("#login-error")).to_contain_text("Tên đăng nhập hoặc mật khẩu không đúng")
+    expect(page.locator("#me-name")).to_have_count(0)
+
+
+def test_ward_chairman_finds_a_colleague_and_signs_out(page: Page, viewport: str) -> None:
+    sign_in(page, "ct.saigon")
+    expect(page.locator("#greeting")).to_contain_text("Xin chào, Phan Minh Nhi")
+    shot(page, "home")
+
+    page.goto("/directory")
+    wait_hydrated(page)
+    page.fill("#directory-search", "nguyen van")
+    expect(page.locator("#result-count")).to_contain_text("kết quả")
+    first = page.locator(".official-row").first
+    expect(first).to_contain_text("Nguyễn Văn")
+    shot(page, "directory-search")
+    first.click()
+    expect(page.locator("#contact-name")).to_contain_text("Nguyễn Văn")
+    expect(page.get_by_role("dialog").locator("a[href^='tel:']")).to_have_count(1)
+    shot(page, "contact-card")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    page.fill("#directory-search", "")
+    page.fill("#unit-filter", "sai gon")
+    page.get_by_role("link", name=re.compile("Phường Sài Gòn")).click()
+    expect(page.locator("#unit-name")).to_have_text("Phường Sài Gòn")
+    expect(page.locator("#unit-people")).to_contain_text("Chủ tịch UBND")
+    shot(page, "unit")
+
+    if viewport == "phone":
+        page.click("#account-menu")
+    page.get_by_role("radio", name="EN").first.click()
+    expect(page.get_by_text("Officials", exact=True)).to_be_visible()
+    shot(page, "unit-english")
+    page.get_by_role("radio", name="VI").first.click()
+    expect(page.get_by_text("Cán bộ, công chức", exact=True)).to_be_visible()
+
+    page.locator("#sign-out").locator("visible=true").first.click() if viewport == "desktop" else None
+    if viewport == "phone":
+        page.locator("#sign-out").last.click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.goto("/")
+    page.wait_for_url(re.compile(r"/login"))
+
+
+def test_language_is_remembered_per_official(page: Page, viewport: str) -> None:
+    sign_in(page, "gd.taichinh")
+    if viewport == "phone":
+        page.click("#account-menu")
+    page.get_by_role("radio", name="EN").first.click()
+    expect(page.locator("#greeting")).to_contain_text("Hello")
+    page.reload()
+    expect(page.locator("#greeting")).to_contain_text("Hello")
+    if viewport == "phone":
+        page.click("#account-menu")
+    page.get_by_role("radio", name="VI").first.click()
+    expect(page.locator("#greeting")).to_contain_text("Xin chào")
+
+
+def test_unit_admin_edits_a_colleague(page: Page, viewport: str) -> None:
+    sign_in(page, "tp1.saigon", then="/directory")
+    page.goto("/directory")
+    wait_hydrated(page)
+    page.fill("#directory-search", "cv.saigon")
+    page.locator(".official-row").first.click()
+    page.click("#contact-edit")
+    new_phone = "0903 000 111" if viewport == "phone" else "0903 000 222"
+    page.fill("#edit-phone", new_phone)
+    shot(page, "contact-edit")
+    page.click("#contact-save")
+    expect(page.get_by_role("dialog")).to_contain_text(new_phone)
+
+
+def test_unit_admin_imports_a_csv(page: Page, tmp_path, viewport: str) -> None:  # noqa: ANN001
+    phone = "0903 765 401" if viewport == "phone" else "0903 765 402"
+    good = tmp_path / "good.csv"
+    good.write_text("username,full_name,unit_code,position_code,phone,email\n"
+                    f"nv.an{viewport},Nguyễn Văn An,26740-P1,chuyen_vien,{phone},\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("username,full_name,unit_code,position_code\n"
+                   "tt.binh,Trần Thị Bình,26740-P1,chuyen_vien\n"
+                   "x,Lê Văn Cường,25747,chuyen_vien\n", encoding="utf-8")
+    sign_in(page, "tp1.saigon")
+    page.goto("/directory")
+    wait_hydrated(page)
+    page.click("#open-import")
+    page.wait_for_selector("#import-submit")
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("#import-submit")
+    expect(page.locator("#import-rejected")).to_be_visible()
+    expect(page.get_by_role("cell", name="3", exact=True)).to_be_visible()
+    shot(page, "import-rejected")
+    page.get_by_role("button", name="Nhập tệp khác").click()
+    page.set_input_files("input[type=file]", str(good))
+    page.click("#import-submit")
+    expect(page.locator("#import-done")).to_contain_text("thêm 1")
+    page.goto("/directory")
+    wait_hydrated(page)
+    page.fill("#directory-search", phone.replace(" ", ""))
+    expect(page.locator(".official-row").first).to_contain_text("Nguyễn Văn An")
