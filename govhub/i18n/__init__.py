@@ -17,11 +17,15 @@ LOCALES = ("vi", "en")
 
 @lru_cache
 def catalog(locale: str) -> dict[str, str]:
-    """The message catalog for ``locale`` (key → text)."""
+    """The message catalog for ``locale`` (key → text): every ``i18n/<locale>/*.json`` file, one per feature."""
     if locale not in LOCALES:
         locale = "vi"
-    with resources.files("govhub.i18n").joinpath(f"{locale}.json").open(encoding="utf-8") as f:
-        return json.load(f)
+    merged: dict[str, str] = {}
+    for part in sorted(resources.files("govhub.i18n").joinpath(locale).iterdir(), key=lambda p: p.name):
+        if part.name.endswith(".json"):
+            with part.open(encoding="utf-8") as f:
+                merged.update(json.load(f))
+    return merged
 
 
 def normalize_locale(locale: str | None) -> str:

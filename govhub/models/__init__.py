@@ -2,6 +2,20 @@
 
 from govhub.models.audit import AuditEvent
 from govhub.models.auth import AuthSession, LoginAttempt
+from govhub.models.oidc import OidcIdentity, OidcLogin, OidcSession
 from govhub.models.org import Official, OfficialPost, Position, Unit
+from govhub.models.task import (
+    DeadlineChange,
+    Directive,
+    ExtensionRequest,
+    Notification,
+    ProgressReport,
+    Task,
+    TaskCoordinator,
+)
 
-__all__ = ["AuditEvent", "AuthSession", "LoginAttempt", "Official", "OfficialPost", "Position", "Unit"]
+__all__ = [
+    "AuditEvent", "AuthSession", "DeadlineChange", "Directive", "ExtensionRequest", "LoginAttempt", "Notification",
+    "OidcIdentity", "OidcLogin", "OidcSession", "Official", "OfficialPost", "Position", "ProgressReport", "Task",
+    "TaskCoordinator", "Unit",
+]

@@ -25,6 +25,15 @@ def unit_ancestors(session: Session, unit_id: int) -> list[int]:
     return [r[0] for r in rows]
 
 
+def ancestors_of_any(session: Session, unit_ids: list[int]) -> set[int]:
+    """The given units and every unit above any of them (one recursive query)."""
+    if not unit_ids:
+        return set()
+    tree = sa_select(Unit.id, Unit.parent_id).where(Unit.id.in_(unit_ids)).cte("up", recursive=True)
+    tree = tree.union(sa_select(Unit.id, Unit.parent_id).join(tree, Unit.id == tree.c.parent_id))
+    return {row[0] for row in session.execute(sa_select(tree.c.id)).all()}
+
+
 def is_admin(official: Official) -> bool:
     """System administrators manage every unit."""
     return "admin" in official.role_set()
