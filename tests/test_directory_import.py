@@ -64,6 +64,19 @@ def test_admin_imports_new_and_updated_officials(session: Session, official: Get
     assert json.loads(event.detail) == {"created": 2, "updated": 1}
 
 
+def test_update_keeps_concurrent_posts_searchable(session: Session, official: GetOfficial) -> None:
+    """pct1.saigon also heads the ward's economic division; an import must not drop that from search."""
+    deputy = official("pct1.saigon")
+
+    def found() -> bool:
+        return deputy.id in {c.id for c in search(session, "kinh te dat", page_size=1000).rows}
+
+    assert found()
+    text = csv_text(f"pct1.saigon,{deputy.full_name},26740,pho_chu_tich,0909 555 666,")
+    assert import_csv(session, official("admin"), text).updated == 1
+    assert found()
+
+
 def test_bad_rows_import_nothing_and_are_all_reported(session: Session, official: GetOfficial) -> None:
     before = count_officials(session)
     phone = official("cv.saigon").phone

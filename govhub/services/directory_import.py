@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from govhub.models import Official, Position, Unit
+from govhub.models import Official, OfficialPost, Position, Unit
 from govhub.models.base import utcnow
 from govhub.services import audit
 from govhub.services.directory import clean_email, clean_phone, search_text_for
@@ -91,6 +91,15 @@ def import_csv(session: Session, actor: Official, text: str, *, client_ip: str =
         plan.append((row, unit, position, target))
     if report.rejected:
         return report
+    # Concurrent posts stay part of an updated official's search text (as in refresh_search_text).
+    posts: dict[int, list[str]] = {}
+    for official_id, title, unit_name in session.exec(
+        select(OfficialPost.official_id, Position.title, Unit.name)
+        .join(Position, Position.id == OfficialPost.position_id)
+        .join(Unit, Unit.id == OfficialPost.unit_id)
+        .where(OfficialPost.official_id.in_([t.id for _, _, _, t in plan if t is not None]))
+    ).all():
+        posts.setdefault(official_id, []).append(f"{title} {unit_name}")
     now = utcnow()
     for row, unit, position, target in plan:
         official = target or Official(username=row["username"].lower(), full_name="", unit_id=unit.id,
@@ -99,7 +108,7 @@ def import_csv(session: Session, actor: Official, text: str, *, client_ip: str =
         official.unit_id, official.position_id = unit.id, position.id
         official.phone, official.email = row["phone"], row["email"]
         official.name_folded = fold(official.full_name)
-        official.search_text = search_text_for(official, position, unit)
+        official.search_text = search_text_for(official, position, unit, posts.get(official.id))
         official.updated_at = now
         if target is None:
             report.created += 1
