@@ -5,6 +5,10 @@ LOGIN = "/login"
 DIRECTORY = "/directory"
 DIRECTORY_UNIT = "/directory/unit/[unit_id]"
 DIRECTORY_IMPORT = "/directory/import"
+ASSIGN = "/assign"
+FOLLOW_UP = "/follow-up"
+TASK = "/tasks/[task_id]"
+DIRECTIVE = "/directives/[directive_id]"
 
 
 def unit_url(unit_id: int | str) -> str:

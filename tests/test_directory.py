@@ -327,11 +327,15 @@ def test_unit_admin_cannot_edit_an_agency(session: Session, official: GetOfficia
     assert_refused(session, official("tp1.saigon"), official("gd.taichinh"))
 
 
-def test_unit_admin_cannot_edit_outside_their_division(session: Session, official: GetOfficial) -> None:
-    """The office division's administrator manages that division only, not the ward's leaders or siblings."""
+def test_unit_admin_keeps_the_whole_ward(session: Session, official: GetOfficial) -> None:
+    """The ward office's administrator keeps the whole ward's directory: its leaders and every division."""
     actor = official("tp1.saigon")
-    assert_refused(session, actor, official("ct.saigon"))
-    assert_refused(session, actor, official("tp2.saigon"))
+    assert edit(session, actor, official("ct.saigon"), phone="028 3829 0001").phone == "028 3829 0001"
+    assert edit(session, actor, official("tp2.saigon"), phone="028 3829 0002").phone == "028 3829 0002"
+
+
+def test_unit_admin_of_a_ward_cannot_edit_the_city(session: Session, official: GetOfficial) -> None:
+    assert_refused(session, official("tp1.saigon"), official("chutich"))
 
 
 def test_staff_cannot_edit(session: Session, official: GetOfficial) -> None:

@@ -20,10 +20,13 @@ class NavItem:
     route: str
     label_key: str
     icon: str
+    leaders_only: bool = False
 
 
 NAV: list[NavItem] = [
     NavItem(routes.HOME, "nav.home", "inbox"),
+    NavItem(routes.FOLLOW_UP, "nav.follow_up", "list-checks"),
+    NavItem(routes.ASSIGN, "nav.assign", "send", leaders_only=True),
     NavItem(routes.DIRECTORY, "nav.directory", "book-user"),
 ]
 
@@ -35,9 +38,13 @@ def _is_current(route: str) -> rx.Var:
     return path.startswith(route)
 
 
+def _for_whom(item: NavItem, link: rx.Component) -> rx.Component:
+    return rx.cond(AppState.me.is_leader, link) if item.leaders_only else link
+
+
 def _side_link(item: NavItem) -> rx.Component:
     current = _is_current(item.route)
-    return rx.link(
+    return _for_whom(item, rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(t(item.label_key), size="3"), align="center", spacing="3"),
         href=item.route,
         underline="none",
@@ -49,19 +56,19 @@ def _side_link(item: NavItem) -> rx.Component:
         background=rx.cond(current, rx.color("indigo", 3), "transparent"),
         width="100%",
         _hover={"background": rx.color("gray", 3)},
-    )
+    ))
 
 
 def _bottom_link(item: NavItem) -> rx.Component:
     current = _is_current(item.route)
-    return rx.link(
+    return _for_whom(item, rx.link(
         rx.vstack(rx.icon(item.icon, size=22), rx.text(t(item.label_key), size="1"), align="center", spacing="1"),
         href=item.route,
         underline="none",
         color=rx.cond(current, rx.color("indigo", 11), rx.color("gray", 11)),
         flex="1",
         padding_y="6px",
-    )
+    ))
 
 
 def language_switch() -> rx.Component:

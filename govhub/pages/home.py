@@ -1,4 +1,4 @@
-"""The home page: a greeting with the official's unit and posts (the work inbox replaces it later)."""
+"""The work inbox ("việc cần xử lý"): one list of what needs me now, ordered by urgency."""
 
 from __future__ import annotations
 
@@ -7,42 +7,117 @@ import reflex as rx
 from govhub import routes
 from govhub.components.i18n import t
 from govhub.components.shell import app_page
+from govhub.components.task_bits import due_badge, kind_text, pager, priority_badge
+from govhub.services.inbox import KINDS, InboxItem
 from govhub.state.base import AppState
+from govhub.state.tasks import InboxState
+
+KIND_ICONS = {"assigned": "inbox", "processing": "loader", "review": "clipboard-check", "extension": "calendar-clock"}
 
 
-def _post(title: rx.Var, unit: rx.Var | None = None) -> rx.Component:
-    return rx.hstack(rx.icon("briefcase", size=16, color=rx.color("indigo", 10)),
-                     rx.text(title, size="2"), *([rx.text(unit, size="2", color_scheme="gray")] if unit is not None else []),
-                     align="center", spacing="2", wrap="wrap")
+def _chip(label: rx.Var, count: rx.Var, active: rx.Var, on_click, icon: str, color: str = "indigo",
+          id_: str = "") -> rx.Component:  # noqa: ANN001
+    return rx.button(
+        rx.icon(icon, size=14), label, rx.badge(count, variant="solid", color_scheme=color, radius="full"),
+        variant=rx.cond(active, "solid", "soft"), color_scheme=color, size="2", on_click=on_click,
+        id=id_ or None,
+    )
 
 
-@app_page(routes.HOME)
+def _filters() -> rx.Component:
+    return rx.flex(
+        _chip(t("inbox.all"), InboxState.all_count, InboxState.kind == "",
+              InboxState.filter_kind(""), "list", id_="kind-all"),
+        *[_chip(t(f"inbox.kind.{k}"), InboxState.counts[k], InboxState.kind == k, InboxState.filter_kind(k),
+                KIND_ICONS[k], id_=f"kind-{k}") for k in KINDS],
+        _chip(t("task.mark.overdue"), InboxState.overdue, InboxState.due == "overdue",
+              InboxState.filter_due("overdue"), "alarm-clock", "red", "due-overdue"),
+        _chip(t("task.mark.due_soon"), InboxState.due_soon, InboxState.due == "due_soon",
+              InboxState.filter_due("due_soon"), "clock", "amber", "due-soon"),
+        wrap="wrap",
+        gap="2",
+    )
+
+
+def _card(item: InboxItem) -> rx.Component:
+    return rx.link(
+        rx.vstack(
+            rx.hstack(rx.text(kind_text(item.kind), size="1", color_scheme="indigo", weight="medium"),
+                      priority_badge(item.priority), due_badge(item.mark), spacing="2", align="center", wrap="wrap"),
+            rx.text(item.title, weight="medium", size="3"),
+            rx.hstack(rx.text(item.unit_name, size="1", color_scheme="gray"), rx.spacer(),
+                      rx.cond(item.deadline != "",
+                              rx.text(t("task.deadline_short", date=item.deadline), size="1", color_scheme="gray")),
+                      width="100%", wrap="wrap"),
+            spacing="1",
+            width="100%",
+        ),
+        href="/tasks/" + item.task_id.to_string(),
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+        padding="12px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        display="block",
+        class_name="inbox-item",
+        _hover={"background": rx.color("gray", 2)},
+    )
+
+
+def _row(item: InboxItem) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(kind_text(item.kind), size="1", color_scheme="indigo", weight="medium")),
+        rx.table.cell(rx.link(item.title, href="/tasks/" + item.task_id.to_string(), weight="medium",
+                              class_name="inbox-item")),
+        rx.table.cell(rx.text(item.unit_name, size="2", color_scheme="gray")),
+        rx.table.cell(rx.hstack(rx.text(item.deadline, size="2"), due_badge(item.mark), align="center")),
+        rx.table.cell(priority_badge(item.priority)),
+    )
+
+
+def _list() -> rx.Component:
+    empty = rx.center(rx.vstack(rx.icon("circle-check-big", size=32, color=rx.color("green", 9)),
+                                rx.text(t("inbox.empty"), color_scheme="gray"), align="center"), padding="32px")
+    return rx.cond(
+        InboxState.total == 0,
+        rx.cond(InboxState.loaded, empty, rx.center(rx.spinner(), padding="32px")),
+        rx.fragment(
+            rx.card(rx.foreach(InboxState.items, _card), padding="0", width="100%", display=["block", "block", "none"],
+                    id="inbox-cards"),
+            rx.card(
+                rx.table.root(
+                    rx.table.header(rx.table.row(
+                        rx.table.column_header_cell(t("inbox.col.kind"), width="150px"),
+                        rx.table.column_header_cell(t("inbox.col.title")),
+                        rx.table.column_header_cell(t("inbox.col.unit"), width="220px"),
+                        rx.table.column_header_cell(t("inbox.col.deadline"), width="190px"),
+                        rx.table.column_header_cell("", width="110px"))),
+                    rx.table.body(rx.foreach(InboxState.items, _row)),
+                    width="100%",
+                ),
+                width="100%", display=["none", "none", "block"], id="inbox-table",
+            ),
+        ),
+    )
+
+
+@app_page(routes.HOME, on_load=[InboxState.load])
 def home() -> rx.Component:
-    """Greet the signed-in official."""
+    """Everything that needs the signed-in official, most urgent first."""
     return rx.vstack(
-        rx.heading(t("home.greeting", name=AppState.me.full_name), size="6", id="greeting"),
-        rx.card(
-            rx.vstack(
-                rx.text(t("home.your_posts"), weight="bold", size="3"),
-                _post(AppState.me.position, AppState.me.unit_name),
-                rx.foreach(AppState.me.posts, lambda p: _post(p)),
-                spacing="2",
-            ),
-            width="100%",
+        rx.vstack(
+            rx.heading(t("inbox.title"), size="6", id="inbox-title"),
+            rx.text(t("home.greeting", name=AppState.me.full_name), " · ", AppState.me.unit_name, size="2",
+                    color_scheme="gray", id="greeting"),
+            spacing="1",
         ),
-        rx.card(
-            rx.hstack(
-                rx.icon("book-user", size=28, color=rx.color("indigo", 10)),
-                rx.vstack(rx.text(t("home.directory_title"), weight="bold"),
-                          rx.text(t("home.directory_text"), size="2", color_scheme="gray"), spacing="1"),
-                rx.spacer(),
-                rx.link(rx.button(t("home.open_directory"), variant="soft"), href=routes.DIRECTORY),
-                align="center",
-                wrap="wrap",
-                spacing="3",
-            ),
-            width="100%",
-        ),
+        _filters(),
+        rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder=t("inbox.search"),
+                 on_change=InboxState.search.debounce(300), width="100%", max_length=200, id="inbox-search",
+                 type="search"),
+        _list(),
+        pager(InboxState.page, InboxState.pages, InboxState.go_to_page),
+        rx.link(t("home.open_directory"), href=routes.DIRECTORY, size="2"),
         spacing="4",
         width="100%",
     )

@@ -49,12 +49,14 @@ class SignInResult:
     error: str | None = None
 
 
-def _recent_failures(session: Session, column, value: str, since: datetime) -> int:  # noqa: ANN001
-    """Failures for one username or address since ``since``, stopping at the last success."""
-    last_ok = session.exec(
-        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True))
-    ).one()
-    start = max(since, last_ok) if last_ok else since
+def _recent_failures(session: Session, column, value: str, since: datetime, *, reset_on_success: bool) -> int:  # noqa: ANN001
+    """Failures for one username or address since ``since`` (for a username: since its last success)."""
+    start = since
+    if reset_on_success:
+        last_ok = session.exec(
+            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True))
+        ).one()
+        start = max(since, last_ok) if last_ok else since
     return session.exec(
         select(func.count()).select_from(LoginAttempt).where(
             column == value, LoginAttempt.success.is_(False), LoginAttempt.at > start
@@ -66,11 +68,12 @@ def is_locked(session: Session, username: str, client_ip: str) -> bool:
     """Whether too many recent failures lock this username or this client address."""
     settings = get_settings()
     since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
-    if _recent_failures(session, LoginAttempt.username, username, since) >= settings.login_max_failures:
+    if _recent_failures(session, LoginAttempt.username, username, since,
+                        reset_on_success=True) >= settings.login_max_failures:
         return True
-    return bool(client_ip) and (
-        _recent_failures(session, LoginAttempt.client_ip, client_ip, since) >= settings.login_ip_max_failures
-    )
+    # An address's own successful sign-ins never clear its failures: they could hide guessing at others.
+    return bool(client_ip) and _recent_failures(
+        session, LoginAttempt.client_ip, client_ip, since, reset_on_success=False) >= settings.login_ip_max_failures
 
 
 def start_session(

@@ -116,7 +116,7 @@ def inbox(session: Session, official: Official, today: date, *, kind: str = "", 
         .offset((page - 1) * page_size).limit(page_size)
     ).all()
     out = [InboxItem(kind=r.kind, task_id=r.task_id, ref_id=r.ref_id, title=r.title, unit_name=r.name,
-                     deadline=r.deadline.isoformat() if r.deadline else "", priority=r.priority, state=r.state,
+                     deadline=r.deadline.strftime("%d/%m/%Y") if r.deadline else "", priority=r.priority, state=r.state,
                      mark=due_mark("new" if r.kind != "review" else "submitted", r.deadline, today))
            for r in rows]
     return InboxPage(items=out, total=total, page=page, pages=(total + page_size - 1) // page_size,

@@ -10,6 +10,7 @@ from govhub.i18n import normalize_locale
 from govhub.models import Official, OfficialPost, Position, Unit
 from govhub.services.directory import initials
 from govhub.services.org import can_administer_unit, is_admin
+from govhub.services.task_rules import is_leader
 
 
 @dataclass
@@ -26,6 +27,7 @@ class MeCard:
     posts: list[str] = field(default_factory=list)
     is_admin: bool = False
     is_unit_admin: bool = False
+    is_leader: bool = False
 
 
 def me_card(session: Session, official: Official) -> MeCard:
@@ -45,6 +47,7 @@ def me_card(session: Session, official: Official) -> MeCard:
         posts=[f"{title} — {name}" for title, name in posts], is_admin=is_admin(official),
         is_unit_admin=is_admin(official) or ("unit_admin" in official.role_set()
                                               and can_administer_unit(session, official, official.unit_id)),
+        is_leader=is_leader(official),
     )
 
 

@@ -39,12 +39,21 @@ def is_admin(official: Official) -> bool:
     return "admin" in official.role_set()
 
 
+def administered_root(session: Session, official: Official) -> int:
+    """The unit a unit administrator looks after: their department or ward (the office division of a ward
+    keeps the whole ward's directory), i.e. the nearest unit above their own that is not a division."""
+    unit = session.get(Unit, official.unit_id)
+    if unit is not None and unit.kind == "division" and unit.parent_id is not None:
+        return unit.parent_id
+    return official.unit_id
+
+
 def can_administer_unit(session: Session, actor: Official, unit_id: int) -> bool:
-    """Admins anywhere; a unit administrator in their own unit and the divisions below it."""
+    """Admins anywhere; a unit administrator in their department or ward and the divisions below it."""
     if not actor.active:
         return False
     if is_admin(actor):
         return True
     if "unit_admin" not in actor.role_set():
         return False
-    return actor.unit_id in unit_ancestors(session, unit_id)
+    return administered_root(session, actor) in unit_ancestors(session, unit_id)

@@ -121,7 +121,7 @@ def quick_assign(session: Session, actor: Official, directive: DirectiveSpec, ta
         {"at": now, "actor_id": actor.id, "action": "task.created", "object_type": "task", "object_id": t,
          "detail": detail, "client_ip": ""} for t in ids])
     audit.record(session, "directive.assigned", actor_id=actor.id, object_type="directive", object_id=row.id,
-                 detail={"units": len(ids)})
+                 detail={"units": len(ids)}).at = now
     params = json.dumps({"title": task.title, "actor": actor.full_name}, ensure_ascii=False)
     notify_many(session, [
         {"recipient_id": heads[u], "kind": "task_assigned", "task_id": t, "actor_id": actor.id, "params": params,

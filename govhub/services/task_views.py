@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, select as sa_select
 from sqlalchemy.orm import aliased
@@ -22,6 +22,7 @@ from govhub.models import (
     Unit,
 )
 from govhub.models.task import OPEN_STATES
+from govhub.services import clock
 from govhub.services.errors import NotFound
 from govhub.services.task_rules import (
     can_assign_to_official,
@@ -94,6 +95,7 @@ class TaskDetail:
     priority: str
     progress: int
     deadline: str
+    deadline_iso: str
     version: int
     directive_id: int
     directive_label: str
@@ -116,7 +118,13 @@ class TaskDetail:
 
 
 def _day(d: date | None) -> str:
-    return d.isoformat() if d else ""
+    """A date as Vietnamese documents write it: 28/11/2026."""
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def _moment(at: datetime) -> str:
+    """An instant in the city's time: 28/11/2026 09:30."""
+    return at.astimezone(clock.city_zone()).strftime("%d/%m/%Y %H:%M")
 
 
 def _directive_label(directive: Directive | None) -> str:
@@ -184,7 +192,8 @@ def task_detail(session: Session, actor: Official, task_id: int, today: date) ->
         id=task.id, title=task.title, content=task.content, state=task.state,
         status=report_status(task.state, task.deadline, task.done_on, today),
         mark=due_mark(task.state, task.deadline, today), priority=task.priority, progress=task.progress,
-        deadline=_day(task.deadline), version=task.version, directive_id=directive.id if directive else 0,
+        deadline=_day(task.deadline), deadline_iso=task.deadline.isoformat() if task.deadline else "",
+        version=task.version, directive_id=directive.id if directive else 0,
         directive_label=_directive_label(directive), directive_summary=directive.summary if directive else "",
         assigner=people[task.assigner_id].full_name, assigner_unit=units[task.assigner_unit_id].name,
         lead_unit=units[task.lead_unit_id].name,
@@ -225,7 +234,7 @@ def deadline_history(session: Session, task_id: int) -> list[DeadlineRow]:
     rows = session.exec(select(DeadlineChange, Official.full_name)
                         .join(Official, Official.id == DeadlineChange.changed_by_id)
                         .where(DeadlineChange.task_id == task_id).order_by(DeadlineChange.at, DeadlineChange.id)).all()
-    return [DeadlineRow(at=c.at.isoformat(), old=_day(c.old_deadline), new=_day(c.new_deadline), by=name,
+    return [DeadlineRow(at=_moment(c.at), old=_day(c.old_deadline), new=_day(c.new_deadline), by=name,
                         reason=c.reason) for c, name in rows]
 
 
@@ -238,7 +247,7 @@ def timeline(session: Session, task_id: int) -> list[TimelineEntry]:
     out = []
     for event, name in rows:
         detail = json.loads(event.detail or "{}")
-        out.append(TimelineEntry(at=event.at.isoformat(), actor=name or "", action=event.action.removeprefix("task."),
+        out.append(TimelineEntry(at=_moment(event.at), actor=name or "", action=event.action.removeprefix("task."),
                                  text=str(detail.get("text", ""))))
     return out
 

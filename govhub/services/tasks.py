@@ -86,8 +86,9 @@ def bump(session: Session, task: Task, expected_version: int) -> None:
 
 
 def _record(session: Session, actor: Official, action: str, task: Task, **detail: object) -> None:
-    audit.record(session, f"task.{action}", actor_id=actor.id, object_type="task", object_id=task.id,
-                 detail={"version": task.version, **detail})
+    event = audit.record(session, f"task.{action}", actor_id=actor.id, object_type="task", object_id=task.id,
+                         detail={"version": task.version, **detail})
+    event.at = clock.now()  # the task's history is on the same clock as its dates
 
 
 def _assignee(session: Session, actor: Official, task_id: int, version: int) -> Task:
@@ -192,13 +193,26 @@ def do_cancel(session: Session, actor: Official, task_id: int, version: int, rea
     task = _assigner(session, actor, task_id, version)
     _require_state(task, *OPEN_STATES)
     task.state = "cancelled"
-    descendants = _open_descendants(session, task.id)
-    if descendants:
-        session.execute(update(Task).where(Task.id.in_([d.id for d in descendants]))
-                        .values(state="cancelled", version=Task.version + 1, updated_at=clock.now())
-                        .execution_options(synchronize_session=False))
-    _record(session, actor, "cancelled", task, text=reason[:1000], descendants=[d.id for d in descendants])
-    notify(session, [task.owner_id, *[d.owner_id for d in descendants]], "task_cancelled", actor=actor,
+    changed: list = []  # (id, new version, owner) of every sub-task cancelled with it
+    while found := _open_descendants(session, task.id):
+        # Only rows still open when written: a sub-task accepted meanwhile in another session stays accepted.
+        # Then look again: on PostgreSQL a sub-task delegated by a transaction we waited for is visible now.
+        rows = session.execute(
+            update(Task).where(Task.id.in_([d.id for d in found]), Task.state.in_(OPEN_STATES))
+            .values(state="cancelled", version=Task.version + 1, updated_at=clock.now())
+            .returning(Task.id, Task.version, Task.owner_id).execution_options(synchronize_session=False)).all()
+        for d in found:  # the loaded objects are stale now
+            session.expire(d)
+        changed += rows
+        if not rows:
+            break
+    for d_id, d_version, _ in changed:  # every changed task has its own history row
+        audit.record(session, "task.cancelled", actor_id=actor.id, object_type="task", object_id=d_id,
+                     detail={"version": d_version, "text": reason[:1000], "parent": task.id}).at = clock.now()
+    descendants = [r[0] for r in changed]
+    owners = [r[2] for r in changed]
+    _record(session, actor, "cancelled", task, text=reason[:1000], descendants=descendants)
+    notify(session, [task.owner_id, *owners], "task_cancelled", actor=actor,
            task_id=task.id, link=task_link(task.id), title=task.title)
     return task
 

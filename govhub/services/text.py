@@ -19,7 +19,7 @@ def fold(text: str) -> str:
 
 def search_words(query: str, limit: int = 6) -> list[str]:
     """The folded words of a search query, without LIKE wildcards, at most ``limit``."""
-    words = [w for w in _NOT_WORD.sub(" ", fold(query).replace("_", " ")).split() if w]
+    words = [w for w in _NOT_WORD.sub(" ", fold(query).replace("_", " ")).split() if any(c.isalnum() for c in w)]
     return words[:limit]
 
 

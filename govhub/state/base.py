@@ -17,7 +17,8 @@ from govhub.api.auth_routes import safe_next
 from govhub.db import session_scope
 from govhub.i18n import LOCALES, normalize_locale, translate
 from govhub.services.auth import COOKIE_NAME, official_for_token
-from govhub.services.errors import GovHubError
+from govhub.services import audit
+from govhub.services.errors import GovHubError, NotFound
 from govhub.services.me import MeCard, me_card, set_locale
 
 log = logging.getLogger("govhub.state")
@@ -138,19 +139,38 @@ def _signed_in_id(token: str | None) -> int | None:
         return official.id if official else None
 
 
+def _audit_refusal(token: str | None, handler: str, client_ip: str) -> None:
+    """Record that a signed-in official was refused something (who, what, from where; the row has the time)."""
+    with session_scope() as session:
+        actor = official_for_token(session, token)
+        if actor is not None:
+            audit.record(session, "access.refused", actor_id=actor.id, detail={"handler": handler},
+                         client_ip=client_ip)
+
+
 def guarded(fn: Callable) -> Callable:
-    """Turn refusals into a redirect to sign-in or a message, never a traceback in the browser."""
+    """A handler for signed-in officials only: the session is checked before anything else runs, and
+    refusals become a redirect to sign-in or a message, never a traceback in the browser. A refusal of a
+    signed-in official ("not found or not allowed") is audited; anything unexpected is logged with its
+    traceback here and shown there as a plain message."""
 
     @functools.wraps(fn)
     async def wrapper(self: AppState, *args: Any, **kwargs: Any):
         try:
+            await self._check()
             return await fn(self, *args, **kwargs)
         except NotSignedIn:
             return self._to_login()
         except GovHubError as exc:
+            if isinstance(exc, NotFound):
+                await asyncio.to_thread(_audit_refusal, self._token(), f"{type(self).__name__}.{fn.__name__}",
+                                        self._client_ip())
             return rx.toast.error(self._t(exc.key, **exc.params), position="top-center")
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             log.info("bad input to %s: %s", fn.__name__, exc)
             return rx.toast.error(self._t("error.invalid"), position="top-center")
+        except Exception:  # noqa: BLE001  (the browser gets a message, the log gets the traceback)
+            log.exception("unexpected error in %s", fn.__name__)
+            return rx.toast.error(self._t("error.generic"), position="top-center")
 
     return wrapper

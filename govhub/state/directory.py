@@ -55,7 +55,6 @@ class DirectoryState(AppState):
     @guarded
     async def choose_local_filter(self, value: str):
         """Show all local units, or only wards, communes or the special zone."""
-        await self._check()
         if value not in LOCAL_FILTERS:
             raise ValueError("unknown filter")
         self.local_filter = value
@@ -65,7 +64,6 @@ class DirectoryState(AppState):
     @guarded
     async def filter_local(self, text: str):
         """Narrow the list of wards and communes by name."""
-        await self._check()
         self.local_query = str(text)[:100]
         self._filter_local()
 
@@ -111,7 +109,6 @@ class ContactState(AppState):
     @guarded
     async def change_open(self, value: bool):
         """Close (or keep open) the contact card."""
-        await self._check()
         self.open = bool(value) and self.card.id > 0
         if not self.open:
             self.editing = False
@@ -131,7 +128,6 @@ class ContactState(AppState):
     @guarded
     async def cancel_edit(self):
         """Leave the edit form without saving."""
-        await self._check()
         self.editing = False
 
     @rx.event
@@ -171,5 +167,4 @@ class UnitState(AppState):
             self.unit, self.can_admin = await self._call(lambda s, a: directory.unit_page_for(s, a, uid))
             self.missing = False
         except (ValueError, NotFound):
-            await self._check()
             self.missing = True

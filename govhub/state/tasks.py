@@ -1,0 +1,362 @@
+"""The task pages: the work inbox, a task, quick assignment, follow-up and a directive's matrix."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+
+from govhub.services import clock, inbox, quick_assign, task_views, tasks
+from govhub.services.errors import Invalid, NotFound
+from govhub.services.inbox import InboxItem
+from govhub.services.quick_assign import DirectiveSpec, TargetUnit
+from govhub.services.task_views import ChildRow, DirectiveMatrix, TaskDetail
+from govhub.services.text import fold
+from govhub.state.base import AppState, guarded
+from govhub.services.task_rules import is_standing_member
+from govhub.state.directory import _as_id
+
+EMPTY_COUNTS = {k: 0 for k in inbox.KINDS}
+
+
+def _date(value: object, *, required: bool = False) -> date | None:
+    """A date from an <input type="date"> value (YYYY-MM-DD)."""
+    text = str(value or "").strip()
+    if not text:
+        if required:
+            raise Invalid("task.error.date")
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise Invalid("task.error.date") from exc
+
+
+def _path_id(path: str) -> int:
+    """The numeric id at the end of the page address."""
+    return _as_id(path.rstrip("/").rsplit("/", 1)[-1])
+
+
+class InboxState(AppState):
+    """What needs me now."""
+
+    items: list[InboxItem] = []
+    counts: dict[str, int] = EMPTY_COUNTS
+    all_count: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    kind: str = ""
+    due: str = ""
+    query: str = ""
+    loaded: bool = False
+
+    async def _reload(self) -> None:
+        kind, due, query, page = self.kind, self.due, self.query, self.page
+        result = await self._call(lambda s, a: inbox.inbox(s, a, clock.today(), kind=kind, due=due, query=query,
+                                                          page=page))
+        self.items, self.counts, self.total = result.items, result.counts, result.total
+        self.all_count = sum(result.counts.values())
+        self.page, self.pages, self.overdue, self.due_soon = result.page, result.pages, result.overdue, result.due_soon
+        self.loaded = True
+
+    @rx.event
+    @guarded
+    async def load(self):
+        """Load the first page."""
+        self.page = 1
+        await self._reload()
+
+    @rx.event
+    @guarded
+    async def filter_kind(self, kind: str):
+        """Show one kind of item, or all ('')."""
+        if kind not in ("", *inbox.KINDS):
+            raise ValueError("unknown kind")
+        self.kind, self.page = kind, 1
+        await self._reload()
+
+    @rx.event
+    @guarded
+    async def filter_due(self, due: str):
+        """Only overdue, only due within three days, or all ('')."""
+        if due not in inbox.DUE_FILTERS:
+            raise ValueError("unknown due filter")
+        self.due, self.page = ("" if due == self.due else due), 1
+        await self._reload()
+
+    @rx.event
+    @guarded
+    async def search(self, text: str):
+        """Search the titles in the inbox."""
+        self.query, self.page = str(text)[:200], 1
+        await self._reload()
+
+    @rx.event
+    @guarded
+    async def go_to_page(self, page: int):
+        """Another page of the inbox."""
+        self.page = max(1, min(int(page), max(self.pages, 1)))
+        await self._reload()
+
+
+EMPTY_DETAIL = TaskDetail(
+    id=0, title="", content="", state="", status="", mark="", priority="", progress=0, deadline="", deadline_iso="",
+    version=0, directive_id=0, directive_label="", directive_summary="", assigner="", assigner_unit="", lead_unit="",
+    owner="", coordinators=[], parent_id=0, parent_title="", children=[], deadlines=[], timeline=[], actions=[])
+
+
+class TaskState(AppState):
+    """One task and the actions this official may take on it."""
+
+    task: TaskDetail = EMPTY_DETAIL
+    missing: bool = False
+    dialog: str = ""
+
+    async def _load_task(self, task_id: int) -> None:
+        self.task = await self._call(lambda s, a: task_views.task_detail(s, a, task_id, clock.today()))
+        self.missing = False
+
+    @rx.event
+    @guarded
+    async def load(self):
+        """Load the task named in the address."""
+        try:
+            await self._load_task(_path_id(self.router.url.path))
+        except (ValueError, NotFound):
+            self.task, self.missing = EMPTY_DETAIL, True
+
+    @rx.event
+    @guarded
+    async def open_dialog(self, name: str):
+        """Open the form for one action (only those offered to this official)."""
+        if name not in self.task.actions:
+            raise ValueError("action not offered")
+        self.dialog = name
+
+    @rx.event
+    @guarded
+    async def close_dialog(self, _open: bool = False):
+        """Close the action form."""
+        self.dialog = ""
+
+    async def _act(self, fn, *args, message: str):  # noqa: ANN001, ANN202
+        task_id, version = self.task.id, self.task.version
+        if task_id <= 0:
+            raise NotFound()
+        try:
+            await self._call(lambda s, a: fn(s, a, task_id, version, *args))
+        finally:
+            await self._load_task(task_id)
+        self.dialog = ""
+        return rx.toast.success(self._t(message), position="top-center")
+
+    @rx.event
+    @guarded
+    async def receive(self):
+        """Acknowledge a new task."""
+        return await self._act(tasks.do_receive, message="task.done.received")
+
+    @rx.event
+    @guarded
+    async def report(self, form: dict):
+        """Report progress."""
+        return await self._act(tasks.do_report, int(form.get("percent", 0)), str(form.get("text", "")),
+                               message="task.done.progress")
+
+    @rx.event
+    @guarded
+    async def submit(self, form: dict):
+        """Report the task done."""
+        return await self._act(tasks.do_submit, str(form.get("text", "")), message="task.done.submitted")
+
+    @rx.event
+    @guarded
+    async def accept(self, form: dict):
+        """Accept the result."""
+        return await self._act(tasks.do_accept, str(form.get("text", "")), message="task.done.accepted")
+
+    @rx.event
+    @guarded
+    async def send_back(self, form: dict):
+        """Return the result with a reason."""
+        return await self._act(tasks.do_return, str(form.get("text", "")), message="task.done.returned")
+
+    @rx.event
+    @guarded
+    async def cancel(self, form: dict):
+        """Withdraw the task."""
+        return await self._act(tasks.do_cancel, str(form.get("text", "")), message="task.done.cancelled")
+
+    @rx.event
+    @guarded
+    async def request_extension(self, form: dict):
+        """Ask for a later deadline."""
+        proposed = _date(form.get("deadline"), required=True)
+        return await self._act(tasks.do_request_extension, proposed, str(form.get("text", "")),
+                               message="task.done.extension_requested")
+
+    @rx.event
+    @guarded
+    async def decide_extension(self, form: dict):
+        """Approve or refuse the pending extension request."""
+        request_id, task_id = self.task.extension_id, self.task.id
+        approve = str(form.get("decision", "")) == "approve"
+        note = str(form.get("text", ""))
+        if request_id <= 0:
+            raise NotFound()
+        try:
+            await self._call(lambda s, a: tasks.do_decide_extension(s, a, request_id, approve, note))
+        finally:
+            await self._load_task(task_id)
+        self.dialog = ""
+        return rx.toast.success(self._t("task.done.extension_decided"), position="top-center")
+
+    @rx.event
+    @guarded
+    async def delegate(self, form: dict):
+        """Hand part of the task to a division or an official, as a sub-task."""
+        target = str(form.get("target", ""))
+        kind, _, raw = target.partition(":")
+        if kind not in ("u", "o"):
+            raise Invalid("task.error.target")
+        target_id = _as_id(raw)
+        spec = tasks.NewTask(title=str(form.get("title", "")), content=str(form.get("content", "")),
+                             deadline=_date(form.get("deadline")), priority=str(form.get("priority", "normal")))
+        return await self._act(
+            lambda s, a, tid, v: tasks.do_delegate(s, a, tid, v, spec, unit_id=target_id if kind == "u" else None,
+                                                   official_id=target_id if kind == "o" else None),
+            message="task.done.delegated")
+
+
+class AssignState(AppState):
+    """Quick assignment: one directive to many units at once."""
+
+    targets: list[TargetUnit] = []
+    picked: list[int] = []
+    unit_filter: str = ""
+    shown: list[TargetUnit] = []
+    is_standing: bool = False
+    created_directive: int = 0
+    _all: list[TargetUnit] = []
+
+    def _refresh_shown(self) -> None:
+        q = fold(self.unit_filter)
+        self.shown = [t for t in self._all if not q or q in fold(t.name)][:400]
+
+    @rx.event
+    @guarded
+    async def load(self):
+        """Load the units this official may assign to."""
+        found = await self._call(lambda s, a: (quick_assign.targets(s, a),
+                                               is_standing_member(s, a)))
+        self._all, self.is_standing = found
+        self.targets = self._all
+        self.picked, self.unit_filter, self.created_directive = [], "", 0
+        self._refresh_shown()
+
+    @rx.event
+    @guarded
+    async def pick_preset(self, preset: str):
+        """Pick all departments, all wards, all communes, or everything."""
+        ids = await self._call(lambda s, a: quick_assign.preset_ids(s, a, preset))
+        self.picked = sorted(ids)
+
+    @rx.event
+    @guarded
+    async def toggle(self, unit_id: int):
+        """Add or remove one unit."""
+        uid = int(unit_id)
+        if uid not in {t.id for t in self._all}:
+            raise ValueError("not an allowed unit")
+        self.picked = sorted(set(self.picked) ^ {uid})
+
+    @rx.event
+    @guarded
+    async def clear(self):
+        """Pick no unit."""
+        self.picked = []
+
+    @rx.event
+    @guarded
+    async def filter_units(self, text: str):
+        """Narrow the unit picker by name."""
+        self.unit_filter = str(text)[:100]
+        self._refresh_shown()
+
+    @rx.event
+    @guarded
+    async def confirm(self, form: dict):
+        """Create the directive and one task per picked unit, all or nothing."""
+        directive = DirectiveSpec(source=str(form.get("source", "")), number=str(form.get("number", "")),
+                                  issued_on=_date(form.get("issued_on")), summary=str(form.get("summary", "")))
+        spec = tasks.NewTask(title=str(form.get("title", "")), content=str(form.get("content", "")),
+                             deadline=_date(form.get("deadline")), priority=str(form.get("priority", "normal")))
+        units = list(self.picked)
+        row, ids = await self._call(lambda s, a: quick_assign.quick_assign(s, a, directive, spec, units))
+        self.created_directive, self.picked = row.id, []
+        return [rx.toast.success(self._t("assign.done", n=len(ids)), position="top-center"),
+                rx.redirect(f"/directives/{row.id}")]
+
+
+class FollowUpState(AppState):
+    """Tasks I or my unit assigned."""
+
+    rows: list[ChildRow] = []
+    counts: dict[str, int] = {}
+    status: str = ""
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+
+    async def _reload(self) -> None:
+        status, page = self.status, self.page
+        result = await self._call(lambda s, a: task_views.follow_up(s, a, clock.today(), status, page))
+        self.rows, self.counts, self.total = result.rows, result.counts, result.total
+        self.page, self.pages = result.page, result.pages
+
+    @rx.event
+    @guarded
+    async def load(self):
+        """Load the first page."""
+        self.page = 1
+        await self._reload()
+
+    @rx.event
+    @guarded
+    async def filter_status(self, status: str):
+        """Show one reporting status, or all open and done ('')."""
+        if status not in ("", *task_views.STATUSES):
+            raise ValueError("unknown status")
+        self.status, self.page = status, 1
+        await self._reload()
+
+    @rx.event
+    @guarded
+    async def go_to_page(self, page: int):
+        """Another page."""
+        self.page = max(1, min(int(page), max(self.pages, 1)))
+        await self._reload()
+
+
+EMPTY_MATRIX = DirectiveMatrix(id=0, label="", source="", issued_on="", summary="", rows=[], counts={})
+
+
+class DirectiveState(AppState):
+    """A directive and its units × status matrix."""
+
+    matrix: DirectiveMatrix = EMPTY_MATRIX
+    missing: bool = False
+
+    @rx.event
+    @guarded
+    async def load(self):
+        """Load the directive named in the address."""
+        try:
+            did = _path_id(self.router.url.path)
+            self.matrix = await self._call(lambda s, a: task_views.directive_matrix(s, a, did, clock.today()))
+            self.missing = False
+        except (ValueError, NotFound):
+            self.matrix, self.missing = EMPTY_MATRIX, True
