@@ -35,7 +35,7 @@ ACTION_BUTTONS = [  # action, label key, icon, color
 def _fact(label_key: str, value: rx.Component | rx.Var) -> rx.Component:
     return rx.vstack(rx.text(t(label_key), size="1", color_scheme="gray"),
                      value if isinstance(value, rx.Component) else rx.text(value, size="2"), spacing="0",
-                     min_width="140px")
+                     min_width="0")
 
 
 def _buttons() -> rx.Component:
@@ -195,15 +195,17 @@ def _body() -> rx.Component:
         rx.heading(T.title, size="6", id="task-title"),
         _buttons(),
         rx.card(
-            rx.flex(
+            rx.grid(
                 _fact("task.field.assigner", T.assigner + " — " + T.assigner_unit),
                 _fact("task.field.lead_unit", T.lead_unit),
                 _fact("task.field.owner", T.owner),
                 _fact("task.field.deadline", rx.cond(T.deadline != "", T.deadline, "—")),
                 _fact("task.field.progress", progress_bar(T.progress)),
                 rx.cond(T.coordinators.length() > 0, _fact("task.field.coordinators", T.coordinators.join(", "))),
-                rx.cond(T.directive_id > 0, _fact("task.field.directive", T.directive_label)),
-                wrap="wrap", gap="4",
+                rx.cond(T.directive_id > 0, _fact("task.field.directive", rx.link(
+                    rx.cond(T.directive_label != "", T.directive_label, T.directive_summary),
+                    href="/directives/" + T.directive_id.to_string(), size="2"))),
+                columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
             ),
             width="100%",
         ),

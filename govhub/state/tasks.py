@@ -260,9 +260,9 @@ class AssignState(AppState):
     @rx.event
     @guarded
     async def pick_preset(self, preset: str):
-        """Pick all departments, all wards, all communes, or everything."""
+        """Add all departments, all wards, all communes, or everything to the picked units."""
         ids = await self._call(lambda s, a: quick_assign.preset_ids(s, a, preset))
-        self.picked = sorted(ids)
+        self.picked = sorted(set(self.picked) | set(ids))
 
     @rx.event
     @guarded

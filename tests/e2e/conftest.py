@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -47,9 +48,15 @@ def _wait_http(url: str, seconds: float, proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite file the browser tests' server uses (tests may read it to look things up)."""
+    return tmp_path_factory.mktemp("e2e") / "govhub.db"
+
+
+@pytest.fixture(scope="session")
+def server(e2e_db: Path) -> Iterator[str]:
     """The app's production build on a free port, with the demo city in a fresh database."""
-    db = tmp_path_factory.mktemp("e2e") / "govhub.db"
+    db = e2e_db
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "GOVHUB_DATABASE_URL": f"sqlite:///{db}", "GOVHUB_ENV": "test",
            "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "REFLEX_TELEMETRY_ENABLED": "false",
@@ -91,31 +98,55 @@ def viewport(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+class Browsers:
+    """Opens guarded pages at one viewport: each fails the test on a console error or on any request that
+    would leave this machine."""
+
+    def __init__(self, browser: Browser, server: str, viewport: str) -> None:
+        self.browser, self.server, self.viewport = browser, server, viewport
+        self.contexts: list = []
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+
+    def new_page(self) -> Page:
+        context = self.browser.new_context(viewport=VIEWPORTS[self.viewport], base_url=self.server,
+                                           locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        context.set_default_timeout(15_000)
+        self.contexts.append(context)
+        pg = context.new_page()
+        pg.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def _guard(route) -> None:  # noqa: ANN001
+            url = route.request.url
+            if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+                route.continue_()
+            else:
+                self.outside.append(url)
+                route.abort()
+
+        pg.route("**/*", _guard)
+        return pg
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
 @pytest.fixture
-def page(browser: Browser, server: str, viewport: str, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh browser context; the test fails on any console error or any request leaving this machine."""
-    context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=server, locale="vi-VN",
-                                  timezone_id="Asia/Ho_Chi_Minh")
-    context.set_default_timeout(15_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    outside: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
+def browsers(browser: Browser, server: str, viewport: str) -> Iterator[Browsers]:
+    """A factory of guarded pages (for tests with several officials at once)."""
+    opened = Browsers(browser, server, viewport)
+    yield opened
+    opened.close()
+    assert not opened.outside, f"requests left the machine: {opened.outside}"
+    assert not opened.errors, f"browser console errors: {opened.errors}"
 
-    def _guard(route) -> None:  # noqa: ANN001
-        url = route.request.url
-        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
 
-    pg.route("**/*", _guard)
-    yield pg
-    context.close()
-    assert not outside, f"requests left the machine: {outside}"
-    assert not errors, f"browser console errors: {errors}"
+@pytest.fixture
+def page(browsers: Browsers) -> Page:
+    """One guarded page."""
+    return browsers.new_page()
 
 
 def shot(page: Page, name: str) -> None:
@@ -123,6 +154,12 @@ def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     width = page.viewport_size["width"] if page.viewport_size else 0
     page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=False)
+
+
+def full_name(db: Path, username: str) -> str:
+    """A demo official's name, read from the test server's database."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT full_name FROM official WHERE username = ?", (username,)).fetchone()[0]
 
 
 def sign_in(page: Page, username: str, password: str = PASSWORD, then: str = "/") -> None:
