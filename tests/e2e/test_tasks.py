@@ -26,7 +26,7 @@ def quick_assign(page: Page, title: str, presets: list[str], deadline: date, uni
     for preset in presets:
         page.click(f"#preset-{preset}")
     for unit in units:
-        page.fill(".assign-filter", unit)
+        page.fill(".assign-filter input", unit)
         page.locator(".target-unit", has_text=unit).first.click()
 
 
