@@ -13,12 +13,15 @@ from govhub.services.task_views import ChildRow
 from govhub.state.tasks import DirectiveState, FollowUpState
 
 
-def task_row(row: ChildRow) -> rx.Component:
-    """A task as one row: title and unit, owner, status, deadline, progress."""
+def task_row(row: ChildRow, by_unit: bool = False) -> rx.Component:
+    """A task as one row: title and unit (or, in a directive's matrix, just the unit), owner, status, deadline,
+    progress."""
+    first = (rx.link(row.unit_name, href="/tasks/" + row.id.to_string(), weight="medium") if by_unit else
+             rx.vstack(rx.link(row.title, href="/tasks/" + row.id.to_string(), weight="medium",
+                               class_name="followup-task"),
+                       rx.text(row.unit_name, size="1", color_scheme="gray"), spacing="0"))
     return rx.table.row(
-        rx.table.cell(rx.vstack(rx.link(row.title, href="/tasks/" + row.id.to_string(), weight="medium",
-                                        class_name="followup-task"),
-                                rx.text(row.unit_name, size="1", color_scheme="gray"), spacing="0")),
+        rx.table.cell(first),
         rx.table.cell(rx.text(row.owner_name, size="2")),
         rx.table.cell(rx.vstack(rx.hstack(status_badge(row.status), due_badge(row.mark), spacing="1", wrap="wrap"),
                                 rx.text(state_text(row.state), size="1", color_scheme="gray"), spacing="1")),
@@ -27,14 +30,14 @@ def task_row(row: ChildRow) -> rx.Component:
     )
 
 
-def task_table(rows: rx.Var, id_: str) -> rx.Component:
+def task_table(rows: rx.Var, id_: str, by_unit: bool = False) -> rx.Component:
     """The table of task rows, scrolling sideways on a phone."""
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(k)) for k in (
-                "inbox.col.title", "task.field.owner", "task.field.status", "inbox.col.deadline",
-                "task.field.progress")])),
-            rx.table.body(rx.foreach(rows, task_row)),
+                "inbox.col.unit" if by_unit else "inbox.col.title", "task.field.owner", "task.field.status",
+                "inbox.col.deadline", "task.field.progress")])),
+            rx.table.body(rx.foreach(rows, lambda r: task_row(r, by_unit))),
             size="1",
             width="100%",
             min_width="640px",
@@ -88,7 +91,7 @@ def directive_page() -> rx.Component:
                                         rx.heading(m.counts[s], size="6", color_scheme=STATUS_COLORS[s]),
                                         spacing="0"), min_width="130px", id=f"matrix-{s}")
                       for s in STATUSES], wrap="wrap", gap="3"),
-            rx.card(task_table(m.rows, "directive-matrix"), width="100%"),
+            rx.card(task_table(m.rows, "directive-matrix", by_unit=True), width="100%"),
             spacing="4", width="100%",
         ), rx.center(rx.spinner(), padding="40px")),
     )
