@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
+from alembic import command
 from govhub.config import PROJECT_DIR, get_settings
 from govhub.db import make_engine
 

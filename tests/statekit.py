@@ -30,9 +30,7 @@ def handler_names(cls: type[rx.State]) -> list[str]:
     """The handlers a browser can call on ``cls`` (its own, not inherited ones)."""
     own = []
     for name in cls.event_handlers:
-        if name == "setvar":
-            own.append(name)
-        elif name in vars(cls) or any(name in vars(b) for b in cls.__mro__[:1]):
+        if name == "setvar" or name in vars(cls) or any(name in vars(b) for b in cls.__mro__[:1]):
             own.append(name)
     return own
 

@@ -49,7 +49,8 @@ class SignInResult:
     error: str | None = None
 
 
-def _recent_failures(session: Session, column, value: str, since: datetime, *, reset_on_success: bool) -> int:  # noqa: ANN001
+def _recent_failures(session: Session, column, value: str, since: datetime, *,  # noqa: ANN001
+                     reset_on_success: bool) -> int:
     """Failures for one username or address since ``since`` (for a username: since its last success)."""
     start = since
     if reset_on_success:
@@ -96,7 +97,8 @@ def start_session(
     return token
 
 
-def sign_in(session: Session, username: str, password: str, *, client_ip: str = "", user_agent: str = "") -> SignInResult:
+def sign_in(session: Session, username: str, password: str, *, client_ip: str = "",
+            user_agent: str = "") -> SignInResult:
     """Check a username and password; every failure looks the same and costs the same."""
     username = username.strip().lower()[:64]
     if not username or not password or len(password) > 512:

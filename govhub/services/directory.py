@@ -194,7 +194,8 @@ def unit_detail(session: Session, unit_id: int) -> UnitDetail:
         raise NotFound()
     chain_ids = unit_ancestors(session, unit_id)[1:]
     chain = {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(chain_ids))).all()} if chain_ids else {}
-    breadcrumb = [UnitRow(id=u.id, code=u.code, name=u.name, kind=u.kind) for u in (chain[i] for i in reversed(chain_ids))]
+    breadcrumb = [UnitRow(id=u.id, code=u.code, name=u.name, kind=u.kind)
+                  for u in (chain[i] for i in reversed(chain_ids))]
     children = session.exec(
         select(Unit).where(Unit.parent_id == unit_id, Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)
     ).all()

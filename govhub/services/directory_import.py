@@ -48,16 +48,16 @@ def import_csv(session: Session, actor: Official, text: str, *, client_ip: str =
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise Invalid("import.error.too_big")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None or not {"username", "full_name", "unit_code", "position_code"} <= set(
-        f.strip() for f in reader.fieldnames
-    ):
+    required = {"username", "full_name", "unit_code", "position_code"}
+    if reader.fieldnames is None or not required <= {f.strip() for f in reader.fieldnames}:
         raise Invalid("import.error.columns")
     # Trim names and values once (short rows give None), keeping each row's line number in the file.
     lines = [(reader.line_num, {k.strip(): (v or "").strip() for k, v in raw.items() if k}) for raw in reader]
     if len(lines) > MAX_ROWS:
         raise Invalid("import.error.too_many")
     rows = [row for _, row in lines]
-    units = {u.code: u for u in session.exec(select(Unit).where(Unit.code.in_({r.get("unit_code", "") for r in rows}))).all()}
+    codes = {r.get("unit_code", "") for r in rows}
+    units = {u.code: u for u in session.exec(select(Unit).where(Unit.code.in_(codes))).all()}
     positions = {p.code: p for p in session.exec(select(Position)).all()}
     names = {r.get("username", "").lower() for r in rows}
     existing = {o.username: o for o in session.exec(select(Official).where(Official.username.in_(names))).all()}

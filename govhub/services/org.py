@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select as sa_select
+from sqlalchemy import literal
+from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from govhub.models import Official, Unit

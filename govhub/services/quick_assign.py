@@ -94,7 +94,8 @@ def quick_assign(session: Session, actor: Official, directive: DirectiveSpec, ta
     heads = dict(session.exec(
         select(Official.unit_id, Official.id).join(Position, Position.id == Official.position_id)
         .where(Official.unit_id.in_(wanted), Official.active.is_(True), Position.is_head.is_(True))
-        .order_by(Official.unit_id, Position.rank.desc(), Official.id.desc())  # the last row per unit wins: its top head
+        # the last row per unit wins: its highest-ranked head
+        .order_by(Official.unit_id, Position.rank.desc(), Official.id.desc())
     ).all())
     headless = [u for u in wanted if u not in heads]
     if headless:
@@ -125,5 +126,5 @@ def quick_assign(session: Session, actor: Official, directive: DirectiveSpec, ta
     params = json.dumps({"title": task.title, "actor": actor.full_name}, ensure_ascii=False)
     notify_many(session, [
         {"recipient_id": heads[u], "kind": "task_assigned", "task_id": t, "actor_id": actor.id, "params": params,
-         "link": task_link(t)} for u, t in zip(wanted, ids)])
+         "link": task_link(t)} for u, t in zip(wanted, ids, strict=True)])
     return row, ids

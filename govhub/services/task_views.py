@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select as sa_select
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -309,7 +310,7 @@ def directive_matrix(session: Session, actor: Official, directive_id: int, today
     if directive is None or not (directive.created_by_id == actor.id or leads(session, actor, directive.unit_id)):
         raise NotFound()
     rows = _rows(session, and_(Task.directive_id == directive.id, Task.parent_id.is_(None)), today, limit=2000)
-    counts = {s: 0 for s in STATUSES}
+    counts = dict.fromkeys(STATUSES, 0)
     for r in rows:
         if r.status in counts:
             counts[r.status] += 1

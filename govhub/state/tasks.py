@@ -10,13 +10,13 @@ from govhub.services import clock, inbox, quick_assign, task_views, tasks
 from govhub.services.errors import Invalid, NotFound
 from govhub.services.inbox import InboxItem
 from govhub.services.quick_assign import DirectiveSpec, TargetUnit
+from govhub.services.task_rules import is_standing_member
 from govhub.services.task_views import ChildRow, DirectiveMatrix, TaskDetail
 from govhub.services.text import fold
 from govhub.state.base import AppState, guarded
-from govhub.services.task_rules import is_standing_member
 from govhub.state.directory import _as_id
 
-EMPTY_COUNTS = {k: 0 for k in inbox.KINDS}
+EMPTY_COUNTS = dict.fromkeys(inbox.KINDS, 0)
 
 
 def _date(value: object, *, required: bool = False) -> date | None:
