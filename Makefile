@@ -19,6 +19,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The OpenID provider the single sign-on tests start (panva's oidc-provider, from the npm registry).
+OIDC_PROVIDER := tests/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
@@ -32,7 +38,7 @@ seed: migrate
 run: seed
 	$(VENV)/bin/reflex run --env prod --backend-host 127.0.0.1 --frontend-port $(PORT)
 
-test: install-dev
+test: install-dev $(OIDC_PROVIDER)/node_modules/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: install-dev

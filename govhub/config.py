@@ -30,13 +30,49 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     boundaries_file: str | None = None
 
+    # Where the app is reached from browsers (behind the HTTPS proxy), e.g. https://govhub.tphcm.gov.vn.
+    # Used to build the OpenID Connect redirect and sign-out addresses; taken from the request when unset.
+    public_url: str | None = None
+    # Local (username and password) accounts; an administrator may turn them off once single sign-on works.
+    local_login_enabled: bool = True
+
+    # Single sign-on with OpenID Connect (on when issuer and client id are set).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email profile"
+    # The claim that names the official, and the directory field it is matched against.
+    oidc_link_claim: str = "email"
+    oidc_link_field: str = "email"  # "email" or "username" (staff numbers are kept as usernames)
+    # New officials from the provider's claims (off: the directory stays the source of truth).
+    oidc_auto_provision: bool = False
+    oidc_unit_claim: str = "unit_code"
+    oidc_position_claim: str = "position_code"
+    # Sign-out also ends the provider's session when it offers an end-session endpoint.
+    oidc_end_provider_session: bool = True
+    oidc_login_minutes: int = 10
+    oidc_clock_leeway_seconds: int = 60
+    oidc_http_timeout_seconds: float = 10.0
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.env not in ("development", "test") and self.secret_key == DEV_SECRET:
             raise ValueError("GOVHUB_SECRET_KEY must be set to a random value outside development")
         if self.default_locale not in ("vi", "en"):
             raise ValueError("GOVHUB_DEFAULT_LOCALE must be 'vi' or 'en'")
+        if self.oidc_link_field not in ("email", "username"):
+            raise ValueError("GOVHUB_OIDC_LINK_FIELD must be 'email' or 'username'")
+        if not self.local_login_enabled and not self.oidc_enabled:
+            raise ValueError("GOVHUB_LOCAL_LOGIN_ENABLED=false needs single sign-on (GOVHUB_OIDC_ISSUER, "
+                             "GOVHUB_OIDC_CLIENT_ID), or nobody could sign in")
+        if self.oidc_enabled and self.env == "production" and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("GOVHUB_OIDC_ISSUER must be an https:// address in production")
         return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether single sign-on with OpenID Connect is configured."""
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def is_production(self) -> bool:

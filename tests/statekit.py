@@ -35,11 +35,11 @@ def handler_names(cls: type[rx.State]) -> list[str]:
     return own
 
 
-def make_root(token: str | None = None, ip: str = "127.0.0.1") -> rx.State:
-    """A fresh state tree for one browser, signed in when ``token`` is a live session cookie."""
+def make_root(token: str | None = None, ip: str = "127.0.0.1", path: str = "/") -> rx.State:
+    """A fresh state tree for one browser, signed in when ``token`` is a live session cookie, on page ``path``."""
     root = rx.State(_reflex_internal_init=True)
     cookie = f"{COOKIE_NAME}={token}" if token else ""
-    data = {"headers": {"cookie": cookie}, "pathname": "/", "query": {}, "token": "test-token", "sid": "sid",
+    data = {"headers": {"cookie": cookie}, "pathname": path, "query": {}, "token": "test-token", "sid": "sid",
             "ip": ip}
     root.router_data = data
     root._update_router_vars(data, {})
