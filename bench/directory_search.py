@@ -19,11 +19,12 @@ How to run
         .venv/bin/python bench/directory_search.py --repeat 30        # SQLite and PostgreSQL
 
     The first run on a database migrates it and seeds it (demo city, then ``seed_scale``), which takes
-    a minute or two; later runs find the officials already there and go straight to timing. On
-    PostgreSQL the tables are VACUUM ANALYZEd after seeding, as autovacuum would do shortly afterwards. The
-    PostgreSQL database must exist and should hold nothing but GovHub's tables.
+    a little while; later runs migrate it if needed, find the officials already there and go straight
+    to timing. On PostgreSQL the tables are VACUUM ANALYZEd after seeding, as autovacuum would do soon
+    afterwards. The PostgreSQL database must exist and should hold nothing but GovHub's tables.
 
-Timings are wall-clock (``time.perf_counter``) on whatever machine runs this; nothing is asserted.
+Timings are wall-clock (``time.perf_counter``) on whatever machine runs this, whose core count and load
+average are printed with them: other work on the machine shows up in p95 first. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def captured_sql(engine: Engine, query: str, page: int) -> list[tuple[str, objec
     """The statements and parameters ``search`` sends to the database for this query."""
     sent: list[tuple[str, object]] = []
 
-    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:  # noqa: ANN001
+    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
         if not executemany:
             sent.append((statement, parameters))
 
@@ -134,7 +135,7 @@ def captured_sql(engine: Engine, query: str, page: int) -> list[tuple[str, objec
     return sent
 
 
-def replay(dbapi_conn, statements: list[tuple[str, object]]) -> None:  # noqa: ANN001
+def replay(dbapi_conn, statements: list[tuple[str, object]]) -> None:
     """Run the captured statements on a raw DB-API connection and fetch every row."""
     cur = dbapi_conn.cursor()
     for statement, parameters in statements:
@@ -142,6 +143,10 @@ def replay(dbapi_conn, statements: list[tuple[str, object]]) -> None:  # noqa: A
         cur.fetchall()
     cur.close()
     dbapi_conn.rollback()
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -202,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("PostgreSQL skipped: pass --postgres URL or set GOVHUB_BENCH_POSTGRES_URL")
 
+    print(f"machine: {os.cpu_count()} cores, load average {load_average()}")
     summary: list[tuple[str, list[float], list[float]]] = []
     for name, url in backends:
         print(f"\n{name}: {safe_url(url)}")
@@ -219,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, app, floor in summary:
         print(f"{name:<10} {percentile(app, 50):7.1f} {percentile(app, 95):7.1f} {max(app):7.1f} "
               f"{percentile(floor, 50):10.1f} {percentile(floor, 95):10.1f} {statistics.fmean(app):7.1f}")
+    print(f"load average afterwards {load_average()}")
     return 0
 
 

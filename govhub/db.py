@@ -32,6 +32,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA mmap_size=268435456")  # scans of the directory and inbox read from the page cache
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
 
         return engine
