@@ -64,7 +64,8 @@ class Provider:
 
 
 @contextmanager
-def run_provider(redirect_uris: list[str], post_logout_uris: list[str], log_path: Path | None = None) -> Iterator[Provider]:
+def run_provider(redirect_uris: list[str], post_logout_uris: list[str],
+                 log_path: Path | None = None) -> Iterator[Provider]:
     """Start the provider on a free loopback port; stop it afterwards."""
     ensure_installed()
     port = free_port()

@@ -51,11 +51,11 @@ def substate(root: rx.State, cls: type[rx.State]) -> rx.State:
     return root.get_substate(cls.get_full_name().split(".")[1:])
 
 
-async def call(root: rx.State, cls: type[rx.State], name: str, *args: Any) -> list:
+async def call(root: rx.State, cls: type[rx.State], name: str, /, *args: Any, **kwargs: Any) -> list:
     """Call handler ``name`` of ``cls`` like an event would; return the events it asked for."""
     state = substate(root, cls)
     fn = cls.event_handlers[name].fn
-    result = fn(state, *args)
+    result = fn(state, *args, **kwargs)
     events: list = []
     if inspect.isasyncgen(result):
         async for item in result:

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import inspect
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,10 @@ from sqlmodel import Session, SQLModel, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from govhub.api.auth_routes import routes as auth_routes
-from govhub.api.oidc_routes import routes as oidc_routes
+from starlette.routing import Route
+
 from govhub.db import get_engine
+from govhub.govhub import app as govhub_app
 from govhub.migrations import upgrade
 from govhub.models import Official, Unit
 from govhub.models.task import Directive, Task
@@ -32,7 +34,8 @@ from govhub.services.auth import start_session
 from govhub.services.seed import seed_demo
 from tests.statekit import app_states, call, handler_names, is_login_redirect, make_root, snapshot, substate
 
-http_routes = [*auth_routes, *oidc_routes]
+# Every HTTP route GovHub mounts beside Reflex's (the first api_transformer is the Starlette app holding them).
+http_routes = [r for r in govhub_app.api_transformer[0].routes if isinstance(r, Route)]
 
 # --- the classification ----------------------------------------------------------------------------------
 # public  : works before sign-in (the anonymous sweep skips it; the outsider sweep still checks it).
@@ -86,6 +89,44 @@ POLICY: dict[str, str] = {
     "TaskState.request_extension": "refuse",
     "TaskState.decide_extension": "refuse",
     "TaskState.delegate": "refuse",
+    # Oversight: each official's own board (the services scope it; others get "not available").
+    "OversightState.load": "any",
+    "OversightState.choose_period": "any",
+    "OversightState.choose_source": "any",
+    "OversightState.choose_sort": "any",
+    "OversightState.open_ward": "any",
+    "OversightState.open_department": "any",
+    "OversightState.open_map_unit": "any",
+    "OversightState.export_xlsx": "any",
+    "OversightState.export_csv": "any",
+    "OversightUnitState.load": "refuse",
+    "OversightUnitState.show_status": "refuse",
+    "OversightUnitState.go_to_page": "refuse",
+    # The bell: one's own notifications only (an id of someone else's is "not found").
+    "NotificationState.load": "any",
+    "NotificationState.refresh": "any",
+    "NotificationState.open_item": "refuse",
+    "NotificationState.read_all": "any",
+    # Messages: one's own conversations; a conversation or message id of someone else's is "not found".
+    "MessagesState.load": "refuse",
+    "MessagesState.open_conversation": "refuse",
+    "MessagesState.back_to_list": "any",
+    "MessagesState.filter_list": "any",
+    "MessagesState.older": "refuse",
+    "MessagesState.search": "refuse",
+    "MessagesState.attach": "refuse",
+    "MessagesState.drop_files": "any",
+    "MessagesState.send": "refuse",
+    "MessagesState.acknowledge": "refuse",
+    "MessagesState.show_acks": "refuse",
+    "MessagesState.close_dialog": "any",
+    "MessagesState.open_new": "refuse",
+    "MessagesState.find_people": "any",
+    "MessagesState.choose": "refuse",
+    "MessagesState.unchoose": "any",
+    "MessagesState.create_group": "refuse",
+    "MessagesState.toggle_news_unit": "refuse",
+    "MessagesState.publish": "refuse",
 }
 # Routes that anonymous clients may use, and why.
 PUBLIC_ROUTES = {
@@ -128,7 +169,7 @@ def targets(app_db: None) -> Targets:
     with Session(get_engine()) as session:
         victim = session.exec(select(Official).where(Official.username == "cv.saigon")).one()
         saigon = session.get(Unit, victim.unit_id)
-        inside = {u for u in session.exec(select(Unit.id).where(Unit.parent_id == saigon.id)).all()} | {saigon.id}
+        inside = set(session.exec(select(Unit.id).where(Unit.parent_id == saigon.id)).all()) | {saigon.id}
         task = session.exec(select(Task).where(Task.lead_unit_id.in_(inside)).order_by(Task.id)).first()
         directive = session.exec(select(Directive).where(Directive.unit_id.in_(inside))).first() or session.exec(
             select(Directive).where(Directive.id == task.directive_id)).first()
@@ -270,7 +311,9 @@ OUTSIDER_ARGS: dict[str, Callable[[Targets], list[Any]]] = {
 def page_of(cls: type, t: Targets) -> str:
     """The page an attacker would have open for that state: Sài Gòn's."""
     return {"TaskState": f"/tasks/{t.task}", "DirectiveState": f"/directives/{t.directive}",
-            "UnitState": f"/directory/unit/{t.unit}"}.get(cls.__name__, "/")
+            "UnitState": f"/directory/unit/{t.unit}",
+            "OversightUnitState": f"/oversight/unit/{t.unit}",
+            "MessagesState": f"/messages/task/{t.task}"}.get(cls.__name__, "/")
 
 
 def no_foreign_rights(root: rx.State, t: Targets) -> list[str]:
@@ -286,6 +329,11 @@ def no_foreign_rights(root: rx.State, t: Targets) -> list[str]:
         problems.append("TaskState loaded a Sài Gòn task")
     if t.unit in by_name["AssignState"].picked:
         problems.append("AssignState picked Sài Gòn")
+    if by_name["MessagesState"].conv_task == t.task or by_name["MessagesState"].rows:
+        problems.append("MessagesState opened a Sài Gòn case group")
+    if by_name["OversightUnitState"].unit.unit_id == t.unit or t.unit in {
+            w.id for w in by_name["OversightState"].wards}:
+        problems.append("Oversight showed Sài Gòn's figures or tasks")
     return problems
 
 
@@ -349,12 +397,21 @@ def test_a_refusal_of_a_signed_in_official_is_audited(targets: Targets) -> None:
 
 # --- HTTP routes ------------------------------------------------------------------------------------------
 
+def concrete(path: str) -> str:
+    """A route path with its parameters filled with an id that exists (1)."""
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_the_route_sweep_sees_the_routes() -> None:
+    assert {"/auth/login", "/auth/logout", "/auth/oidc/start", "/auth/oidc/callback"} <= {r.path for r in http_routes}
+
+
 @pytest.mark.parametrize("route", http_routes, ids=lambda r: r.path)
 def test_anonymous_http_routes(app_db: None, route: Any) -> None:
-    client = TestClient(Starlette(routes=http_routes), follow_redirects=False)
+    client = TestClient(Starlette(routes=http_routes), follow_redirects=False, raise_server_exceptions=False)
     rows, data = db_counts(), db_fingerprint()
     for method in route.methods - {"HEAD"}:
-        response = client.request(method, route.path)
+        response = client.request(method, concrete(route.path))
         if route.path in PUBLIC_ROUTES:
             assert response.status_code < 500
         else:
@@ -368,11 +425,12 @@ def test_anonymous_http_routes(app_db: None, route: Any) -> None:
 def test_http_routes_called_by_an_official_of_another_ward(targets: Targets, route: Any) -> None:
     """With the outsider's session cookie (and cross-site, as a forged form would come): nothing of Sài Gòn
     changes; sign-in and sign-out refuse cross-site posts."""
-    client = TestClient(Starlette(routes=http_routes), follow_redirects=False, base_url="http://testserver")
+    client = TestClient(Starlette(routes=http_routes), follow_redirects=False, base_url="http://testserver",
+                        raise_server_exceptions=False)
     client.cookies.set("govhub_session", targets.outsider_token)
     rows, data = db_counts(), db_fingerprint()
     for method in route.methods - {"HEAD"}:
-        response = client.request(method, route.path, headers={"origin": "https://evil.example"},
+        response = client.request(method, concrete(route.path), headers={"origin": "https://evil.example"},
                                   params={"state": "x", "code": "y"} if method == "GET" else None,
                                   data={"username": "cv.saigon", "password": "x"} if method == "POST" else None)
         assert response.status_code < 500

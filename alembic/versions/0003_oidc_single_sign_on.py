@@ -56,7 +56,8 @@ def upgrade() -> None:
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('provider_sid', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('id_token', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['auth_session_id'], ['auth_session.id'], name=op.f('fk_oidc_session_auth_session_id_auth_session')),
+    sa.ForeignKeyConstraint(['auth_session_id'], ['auth_session.id'],
+                            name=op.f('fk_oidc_session_auth_session_id_auth_session')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_session'))
     )
     with op.batch_alter_table('oidc_session', schema=None) as batch_op:

@@ -25,9 +25,25 @@ def safe_next(target: str | None) -> str:
     return target[:500]
 
 
+def _trusted_proxy_hops() -> int:
+    try:
+        from reflex.config import get_config
+
+        return int(get_config().trusted_proxy_hops or 0)
+    except Exception:  # noqa: BLE001  (no Reflex config, e.g. in a bare test app: trust no proxy)
+        return 0
+
+
 def client_ip(request: Request) -> str:
-    """The address the request came from (a trusted proxy may be configured in front later)."""
-    return request.client.host if request.client else ""
+    """The address the request came from: with Reflex's ``trusted_proxy_hops`` (REFLEX_TRUSTED_PROXY_HOPS) set
+    to N, the N-th address from the right of X-Forwarded-For (what the trusted proxies saw), as for websockets."""
+    direct = request.client.host if request.client else ""
+    hops = _trusted_proxy_hops()
+    if hops > 0:
+        forwarded = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return direct
 
 
 def public_base_url(request: Request) -> str:

@@ -60,7 +60,8 @@ def inline_script_hashes(html: bytes) -> list[str]:
     return hashes
 
 
-def content_security_policy(host: str | None, script_hashes: Iterable[str] = (), form_targets: Iterable[str] = ()) -> str:
+def content_security_policy(host: str | None, script_hashes: Iterable[str] = (),
+                            form_targets: Iterable[str] = ()) -> str:
     """The policy: this origin only (+ the websocket to this host, the given inline-script hashes, and the
     single sign-on provider as a form target for sign-out)."""
     connect = ["'self'"]

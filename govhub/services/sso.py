@@ -122,8 +122,10 @@ def _provision(session: Session, issuer: str, subject: str, claims: dict[str, An
     """A new official from the provider's claims: name, a known active unit and a known position are required."""
     name = _text_claim(claims, "name", 120) or " ".join(
         p for p in (_text_claim(claims, "family_name", 60), _text_claim(claims, "given_name", 60)) if p)
-    unit_code, position_code = _text_claim(claims, policy.unit_claim, 32), _text_claim(claims, policy.position_claim, 32)
-    unit = session.exec(select(Unit).where(Unit.code == unit_code, Unit.active.is_(True))).first() if unit_code else None
+    unit_code = _text_claim(claims, policy.unit_claim, 32)
+    position_code = _text_claim(claims, policy.position_claim, 32)
+    unit = (session.exec(select(Unit).where(Unit.code == unit_code, Unit.active.is_(True))).first()
+            if unit_code else None)
     position = session.exec(select(Position).where(Position.code == position_code)).first() if position_code else None
     if not name or unit is None or position is None:
         return LinkResult(reason="not_registered")

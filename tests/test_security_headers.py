@@ -1,0 +1,94 @@
+"""The security-headers middleware: every HTTP response gets them; HTML gets a policy that allows exactly its own
+inline scripts (by hash), also when the page is gzipped or sent by path; websockets pass untouched. (The browser
+tests check the real build: the headers on real pages and no console error, so no CSP violation.)"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocket
+
+from govhub.api.security import SecurityHeaders, content_security_policy, inline_script_hashes, origin_of
+
+PAGE = (b"<html><head><script>window.a=1</script><script src=\"/assets/x.js\"></script>"
+        b"<script type=\"module\" async>import('/assets/y.js')</script></head><body>hi</body></html>")
+
+
+def sha(body: bytes) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
+
+
+def app(tmp: Path) -> TestClient:
+    page_file = tmp / "page.html"
+    page_file.write_bytes(PAGE)
+
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    inner = Starlette(routes=[
+        Route("/page", lambda r: HTMLResponse(PAGE)),
+        Route("/gz", lambda r: Response(gzip.compress(PAGE), media_type="text/html",
+                                        headers={"content-encoding": "gzip"})),
+        Route("/file", lambda r: FileResponse(page_file, media_type="text/html")),
+        Route("/json", lambda r: JSONResponse({"ok": True})),
+        Route("/go", lambda r: RedirectResponse("/page")),
+        WebSocketRoute("/ws", ws),
+    ])
+    wrapped = SecurityHeaders(inner, form_targets=lambda: ["https://sso.tphcm.gov.vn"])
+    return TestClient(wrapped, base_url="http://127.0.0.1:3000")
+
+
+def script_src(response) -> list[str]:  # noqa: ANN001
+    csp = response.headers["content-security-policy"]
+    return next(d for d in csp.split("; ") if d.startswith("script-src")).split()[1:]
+
+
+def test_every_response_carries_the_headers(tmp_path: Path) -> None:
+    client = app(tmp_path)
+    for path in ("/page", "/json", "/go", "/missing"):
+        response = client.get(path, follow_redirects=False)
+        headers = response.headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "same-origin"
+        assert headers["x-frame-options"] == "DENY"
+        csp = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "object-src 'none'" in csp
+        assert "connect-src 'self' ws://127.0.0.1:3000 wss://127.0.0.1:3000" in csp
+        assert "form-action 'self' https://sso.tphcm.gov.vn" in csp
+        assert "unsafe-eval" not in csp and "strict-transport-security" not in headers
+
+
+def test_html_allows_exactly_its_inline_scripts(tmp_path: Path) -> None:
+    client = app(tmp_path)
+    expected = ["'self'", sha(b"window.a=1"), sha(b"import('/assets/y.js')")]
+    for path in ("/page", "/gz", "/file"):
+        response = client.get(path)
+        assert response.status_code == 200 and b"window.a=1" in response.content, path
+        assert script_src(response) == expected, path
+        assert "'unsafe-inline'" not in script_src(response)
+    assert script_src(client.get("/json")) == ["'self'"]
+
+
+def test_https_gets_hsts_and_websockets_pass(tmp_path: Path) -> None:
+    client = app(tmp_path)
+    secure = TestClient(client.app, base_url="https://govhub.example.test")
+    assert "max-age" in secure.get("/json").headers["strict-transport-security"]
+    with client.websocket_connect("/ws") as websocket:
+        assert websocket.receive_text() == "hello"
+
+
+def test_helpers() -> None:
+    assert origin_of("https://sso.tphcm.gov.vn/realms/city/") == "https://sso.tphcm.gov.vn"
+    assert origin_of("javascript:alert(1)") is None and origin_of(None) is None
+    assert inline_script_hashes(b"<SCRIPT>x</SCRIPT><script src=a></script>") == [sha(b"x")]
+    # A forged Host header cannot inject policy text.
+    assert "evil" not in content_security_policy("evil.test; script-src *", ())
