@@ -9,6 +9,8 @@ ASSIGN = "/assign"
 FOLLOW_UP = "/follow-up"
 TASK = "/tasks/[task_id]"
 DIRECTIVE = "/directives/[directive_id]"
+OVERSIGHT = "/oversight"
+OVERSIGHT_UNIT = "/oversight/unit/[unit_id]"
 
 
 def unit_url(unit_id: int | str) -> str:

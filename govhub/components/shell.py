@@ -27,6 +27,7 @@ NAV: list[NavItem] = [
     NavItem(routes.HOME, "nav.home", "inbox"),
     NavItem(routes.FOLLOW_UP, "nav.follow_up", "list-checks"),
     NavItem(routes.ASSIGN, "nav.assign", "send", leaders_only=True),
+    NavItem(routes.OVERSIGHT, "nav.oversight", "chart-column", leaders_only=True),
     NavItem(routes.DIRECTORY, "nav.directory", "book-user"),
 ]
 
