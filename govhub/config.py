@@ -54,6 +54,23 @@ class Settings(BaseSettings):
     oidc_clock_leeway_seconds: int = 60
     oidc_http_timeout_seconds: float = 10.0
 
+    # E-mail (reminders, digests): sent through SMTP by a job draining the outbox; off while smtp_host is unset.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # "none", "starttls" or "ssl"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_sender: str = "GovHub <khong-tra-loi@tphcm.gov.vn>"
+    mail_max_attempts: int = 6
+    # Reminders: days before a deadline (comma-separated), the unit heads' morning digest (city time).
+    reminder_days: str = "3,1"
+    digest_time: str = "07:30"
+    # The scheduler (reminders, digests, e-mail) starts with the app; one worker leads at a time.
+    scheduler_enabled: bool = True
+    # Message attachments: a local folder, a size limit per file.
+    upload_dir: str = str(PROJECT_DIR / "uploads")
+    attachment_max_mb: int = 10
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.env not in ("development", "test") and self.secret_key == DEV_SECRET:

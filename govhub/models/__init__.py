@@ -2,6 +2,18 @@
 
 from govhub.models.audit import AuditEvent
 from govhub.models.auth import AuthSession, LoginAttempt
+from govhub.models.messages import (
+    Conversation,
+    ConversationMember,
+    JobEffect,
+    Message,
+    MessageAck,
+    MessageAttachment,
+    News,
+    NewsUnit,
+    OutboxEmail,
+    PersonalReminder,
+)
 from govhub.models.oidc import OidcIdentity, OidcLogin, OidcSession
 from govhub.models.org import Official, OfficialPost, Position, Unit
 from govhub.models.task import (
@@ -18,4 +30,6 @@ __all__ = [
     "AuditEvent", "AuthSession", "DeadlineChange", "Directive", "ExtensionRequest", "LoginAttempt", "Notification",
     "OidcIdentity", "OidcLogin", "OidcSession", "Official", "OfficialPost", "Position", "ProgressReport", "Task",
     "TaskCoordinator", "Unit",
+    "Conversation", "ConversationMember", "JobEffect", "Message", "MessageAck", "MessageAttachment", "News",
+    "NewsUnit", "OutboxEmail", "PersonalReminder",
 ]

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from govhub.models import AuditEvent, DeadlineChange, Directive, Official, Position, Task, Unit
 from govhub.models.task import DIRECTIVE_SOURCES
-from govhub.services import audit, clock
+from govhub.services import audit, case_groups, clock
 from govhub.services.errors import Invalid
 from govhub.services.notifications import notify_many
 from govhub.services.org import LEADING_KINDS, LOCAL_KINDS
@@ -117,6 +117,7 @@ def quick_assign(session: Session, actor: Official, directive: DirectiveSpec, ta
     session.execute(insert(DeadlineChange), [
         {"task_id": t, "old_deadline": None, "new_deadline": task.deadline, "changed_by_id": actor.id, "reason": "",
          "at": now} for t in ids])
+    case_groups.open_for_tasks(session, [(t, task.title, u, heads[u]) for u, t in zip(wanted, ids)], actor.id, heads)
     detail = json.dumps({"directive": row.id, "version": 1}, ensure_ascii=False)
     session.execute(insert(AuditEvent), [
         {"at": now, "actor_id": actor.id, "action": "task.created", "object_type": "task", "object_id": t,

@@ -20,7 +20,7 @@ from govhub.models import (
     Unit,
 )
 from govhub.models.task import OPEN_STATES, PRIORITIES
-from govhub.services import audit, clock
+from govhub.services import audit, case_groups, clock
 from govhub.services.errors import Conflict, Invalid, NotFound
 from govhub.services.notifications import notify
 from govhub.services.task_rules import (
@@ -340,6 +340,7 @@ def _new_task(session: Session, actor: Official, spec: NewTask, *, unit_id: int 
     session.add(task)
     session.flush()
     _add_coordinators(session, actor, task, coordinators or [])
+    case_groups.open_for_task(session, task)
     session.add(DeadlineChange(task_id=task.id, old_deadline=None, new_deadline=task.deadline, changed_by_id=actor.id,
                                reason="", at=now))
     _record(session, actor, "created", task, lead_unit=lead_unit_id, owner=owner.id, parent=task.parent_id)

@@ -1,0 +1,61 @@
+"""``/files/attachments/{id}``: a message attachment, for a member of its conversation (session cookie checked,
+access decided by the messages service); anyone else gets "not found". The path on disk is never the client's."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from govhub.db import session_scope
+from govhub.models import Message, MessageAttachment
+from govhub.services import audit, messages
+from govhub.services.auth import COOKIE_NAME, official_for_token
+from govhub.services.errors import NotFound
+
+
+def _disposition(name: str) -> str:
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def find_attachment(token: str | None, attachment_id: int, ip: str = "") -> tuple[str, str, str] | None:
+    """(path, name, content type) of an attachment the session's official may read; None otherwise (a refusal
+    of a signed-in official is audited)."""
+    with session_scope() as session:
+        actor = official_for_token(session, token)
+        if actor is None:
+            return None
+        try:
+            row = session.get(MessageAttachment, attachment_id)
+            if row is None:
+                raise NotFound()
+            message = session.get(Message, row.message_id)
+            messages.access_conversation(session, actor, message.conversation_id)
+            return str(messages.attachment_path(row.stored_name)), row.original_name, row.content_type
+        except NotFound:
+            audit.record(session, "access.refused", actor_id=actor.id, object_type="message_attachment",
+                         object_id=attachment_id, detail={"route": "/files/attachments"}, client_ip=ip)
+            return None
+
+
+async def download(request: Request) -> Response:
+    """The attachment's bytes, always as a download, with the type GovHub decided when it was sent."""
+    try:
+        attachment_id = int(request.path_params["attachment_id"])
+    except (KeyError, ValueError):
+        return PlainTextResponse("not found", status_code=404)
+    ip = request.client.host if request.client else ""
+    found = await asyncio.to_thread(find_attachment, request.cookies.get(COOKIE_NAME), attachment_id, ip)
+    if found is None:
+        return PlainTextResponse("not found", status_code=404)
+    path, name, content_type = found
+    return FileResponse(path, media_type=content_type, headers={
+        "content-disposition": _disposition(name), "cache-control": "private, no-store",
+        "x-content-type-options": "nosniff"})
+
+
+routes = [Route("/files/attachments/{attachment_id}", download, methods=["GET"])]

@@ -1,0 +1,274 @@
+"""Messages ("Trao đổi"): case groups, group and direct conversations, instructions and their acknowledgements,
+and important news for leaders. On a phone the list and the open conversation take turns."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from govhub.components.i18n import t
+from govhub.components.shell import app_page
+from govhub.services.messages import AckPerson, AttachmentRow, ConversationRow, MessageRow, NewsTarget
+from govhub.state.messages import MessagesState, PersonOption
+
+S = MessagesState
+KIND_ICONS = {"case": "briefcase", "group": "users", "direct": "user"}
+
+
+def _conv_row(c: ConversationRow) -> rx.Component:
+    current = S.conv_id == c.id
+    return rx.box(
+        rx.hstack(
+            rx.match(c.kind, *[(k, rx.icon(i, size=16, color=rx.color("gray", 10))) for k, i in KIND_ICONS.items()],
+                     rx.icon("message-square", size=16)),
+            rx.vstack(rx.text(c.title, size="2", weight=rx.cond(c.unread > 0, "bold", "medium"), trim="both",
+                              class_name="conv-title"),
+                      rx.text(c.last_at, size="1", color_scheme="gray"), spacing="0", min_width="0", flex="1"),
+            rx.cond(c.unread > 0, rx.badge(c.unread, color_scheme="indigo", variant="solid", radius="full",
+                                           class_name="conv-unread")),
+            align="center", spacing="2", width="100%",
+        ),
+        on_click=S.open_conversation(c.id),
+        padding="10px 12px",
+        cursor="pointer",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        background=rx.cond(current, rx.color("indigo", 3), "transparent"),
+        class_name="conv-row",
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def _list() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.button(rx.icon("user-plus", size=14), t("messages.new_direct"), size="1", variant="soft",
+                      on_click=S.open_new("direct"), id="new-direct"),
+            rx.button(rx.icon("users", size=14), t("messages.new_group"), size="1", variant="soft",
+                      on_click=S.open_new("group"), id="new-group"),
+            rx.cond(S.may_broadcast,
+                    rx.button(rx.icon("megaphone", size=14), t("messages.new_news"), size="1", variant="soft",
+                              color_scheme="amber", on_click=S.open_new("news"), id="new-news")),
+            wrap="wrap", spacing="2",
+        ),
+        rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("messages.filter"), type="search",
+                 on_change=S.filter_list.debounce(300), width="100%", max_length=100, id="conv-filter"),
+        rx.card(
+            rx.cond(S.convs.length() > 0, rx.foreach(S.convs, _conv_row),
+                    rx.text(t("messages.no_conversations"), size="2", color_scheme="gray", padding="16px")),
+            padding="0", width="100%", id="conv-list",
+        ),
+        spacing="3",
+        width=["100%", "100%", "320px"],
+        min_width=["0", "0", "320px"],
+        display=rx.cond(S.conv_id > 0, ["none", "none", "flex"], "flex"),
+    )
+
+
+def _attachment(a: AttachmentRow) -> rx.Component:
+    return rx.link(rx.hstack(rx.icon("paperclip", size=14), rx.text(a.name, size="2"),
+                             rx.text(a.size, size="1", color_scheme="gray"), spacing="1", align="center"),
+                   href=a.url, is_external=True, class_name="attachment")
+
+
+def _message(m: MessageRow) -> rx.Component:
+    instruction = m.kind == "instruction"
+    return rx.box(
+        rx.vstack(
+            rx.hstack(rx.text(m.author, size="1", weight="bold"), rx.text(m.at, size="1", color_scheme="gray"),
+                      rx.cond(instruction, rx.badge(rx.icon("flag", size=12), t("messages.instruction"),
+                                                    color_scheme="orange", size="1")),
+                      spacing="2", align="center", wrap="wrap"),
+            rx.cond(m.body != "", rx.text(m.body, size="2", white_space="pre-wrap", class_name="msg-body")),
+            rx.foreach(m.attachments, _attachment),
+            rx.cond(
+                instruction,
+                rx.hstack(
+                    rx.button(t("messages.ack_count", n=m.ack_count.to_string(), total=m.ack_total.to_string()),
+                              size="1", variant="ghost", on_click=S.show_acks(m.id), class_name="ack-count"),
+                    rx.cond(~m.mine & ~m.acked,
+                            rx.button(rx.icon("check", size=14), t("messages.acknowledge"), size="1",
+                                      color_scheme="orange", on_click=S.acknowledge(m.id), class_name="ack-button")),
+                    rx.cond(~m.mine & m.acked, rx.badge(t("messages.you_acked"), color_scheme="green")),
+                    spacing="2", align="center", wrap="wrap",
+                ),
+            ),
+            spacing="1", align_items=rx.cond(m.mine, "end", "start"),
+        ),
+        align_self=rx.cond(m.mine, "flex-end", "flex-start"),
+        max_width="85%",
+        padding="8px 12px",
+        border_radius="var(--radius-3)",
+        background=rx.cond(m.mine, rx.color("indigo", 3), rx.color("gray", 3)),
+        border=rx.cond(instruction, f"1px solid {rx.color('orange', 7)}", "1px solid transparent"),
+        class_name="message",
+    )
+
+
+def _composer() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text_area(name="body", id="msg-body", placeholder=t("messages.write"), max_length=5000, rows="2",
+                         width="100%"),
+            rx.cond(S.pending_files.length() > 0,
+                    rx.hstack(rx.foreach(S.pending_files, lambda n: rx.badge(rx.icon("paperclip", size=12), n)),
+                              rx.button(rx.icon("x", size=12), size="1", variant="ghost", on_click=S.drop_files,
+                                        type="button", aria_label=t("messages.drop_files")),
+                              wrap="wrap", spacing="1")),
+            rx.hstack(
+                rx.upload.root(
+                    rx.button(rx.icon("paperclip", size=14), t("messages.attach"), size="1", variant="soft",
+                              type="button", color_scheme="gray"),
+                    id="msg-files", multiple=True, max_files=5, border="none", padding="0",
+                    on_drop=S.attach(rx.upload_files(upload_id="msg-files")),
+                ),
+                rx.text(as_="label", children=[rx.checkbox(name="instruction", id="msg-instruction"), " ",
+                                               t("messages.as_instruction")], size="2",
+                        display="flex", align_items="center", gap="4px"),
+                rx.spacer(),
+                rx.button(rx.icon("send", size=14), t("messages.send"), type="submit", id="msg-send"),
+                width="100%", align="center", wrap="wrap", spacing="2",
+            ),
+            spacing="2", width="100%",
+        ),
+        on_submit=S.send,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def _conversation() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.button(rx.icon("arrow-left", size=16), variant="ghost", on_click=S.back_to_list,
+                      display=["flex", "flex", "none"], aria_label=t("messages.back")),
+            rx.vstack(rx.heading(S.conv_title, size="4", id="conv-title"),
+                      rx.cond(S.conv_task > 0, rx.link(t("messages.open_task"),
+                                                       href="/tasks/" + S.conv_task.to_string(), size="1")),
+                      spacing="0", min_width="0", flex="1"),
+            rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("messages.search"), type="search",
+                     on_change=S.search.debounce(300), max_length=100, width=["120px", "180px", "220px"],
+                     id="msg-search"),
+            width="100%", align="center", spacing="2",
+        ),
+        rx.cond(
+            S.searching,
+            rx.card(rx.vstack(rx.text(t("messages.found", n=S.found.length().to_string()), size="1",
+                                      color_scheme="gray"),
+                              rx.foreach(S.found, _message), spacing="2", width="100%"), width="100%",
+                    id="msg-found"),
+        ),
+        rx.card(
+            rx.vstack(
+                rx.cond(S.has_older, rx.button(t("messages.older"), size="1", variant="ghost", on_click=S.older,
+                                               align_self="center", id="msg-older")),
+                rx.cond(S.rows.length() > 0, rx.foreach(S.rows, _message),
+                        rx.text(t("messages.empty"), size="2", color_scheme="gray")),
+                spacing="2", width="100%",
+            ),
+            width="100%", id="msg-list", max_height=["none", "none", "60vh"], overflow_y="auto",
+        ),
+        _composer(),
+        spacing="3", flex="1", min_width="0", width="100%",
+        display=rx.cond(S.conv_id > 0, "flex", ["none", "none", "flex"]),
+    )
+
+
+def _ack_person(p: AckPerson) -> rx.Component:
+    return rx.hstack(
+        rx.text(p.name, size="2", flex="1"),
+        rx.cond(p.acked, rx.badge(t("messages.acked_state"), color_scheme="green"),
+                rx.cond(p.read, rx.badge(t("messages.read_state"), color_scheme="blue"),
+                        rx.badge(t("messages.unread_state"), color_scheme="gray"))),
+        width="100%", align="center", class_name="ack-person",
+    )
+
+
+def _person(p: PersonOption) -> rx.Component:
+    return rx.box(rx.text(p.name, size="2", weight="medium"), rx.text(p.detail, size="1", color_scheme="gray"),
+                  on_click=S.choose(p.id), padding="6px", cursor="pointer", class_name="person-option",
+                  _hover={"background": rx.color("gray", 3)})
+
+
+def _news_unit(u: NewsTarget) -> rx.Component:
+    return rx.text(as_="label", children=[rx.checkbox(checked=S.news_picked.contains(u.id),
+                                                      on_change=lambda _v: S.toggle_news_unit(u.id)), " ", u.name],
+                   size="2", display="flex", align_items="center", gap="6px")
+
+
+def _dialogs() -> rx.Component:
+    people = rx.vstack(
+        rx.input(placeholder=t("messages.find_people"), on_change=S.find_people.debounce(300), width="100%",
+                 id="people-search", max_length=100),
+        rx.vstack(rx.foreach(S.people, _person), spacing="0", width="100%"),
+        spacing="2", width="100%",
+    )
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.match(
+                S.dialog,
+                ("acks", rx.vstack(rx.dialog.title(t("messages.ack_title")),
+                                   rx.vstack(rx.foreach(S.acks, _ack_person), spacing="2", width="100%",
+                                             id="ack-list"), spacing="3")),
+                ("direct", rx.vstack(rx.dialog.title(t("messages.new_direct")), people, spacing="3")),
+                ("group", rx.form(rx.vstack(
+                    rx.dialog.title(t("messages.new_group")),
+                    rx.input(name="title", placeholder=t("messages.group_title"), required=True, max_length=200,
+                             width="100%", id="group-title"),
+                    rx.hstack(rx.foreach(S.chosen, lambda p: rx.badge(p.name, " ×", cursor="pointer",
+                                                                     on_click=S.unchoose(p.id))), wrap="wrap"),
+                    people,
+                    rx.button(t("messages.create_group"), type="submit", id="group-create"),
+                    spacing="3"), on_submit=S.create_group)),
+                ("news", rx.form(rx.vstack(
+                    rx.dialog.title(t("messages.new_news")),
+                    rx.input(name="title", placeholder=t("messages.news_title"), required=True, max_length=200,
+                             width="100%", id="news-title"),
+                    rx.text_area(name="body", placeholder=t("messages.news_body"), max_length=4000, rows="4",
+                                 width="100%", id="news-body"),
+                    rx.radio_group.root(
+                        rx.flex(rx.text(as_="label", children=[rx.radio_group.item(value="all"), " ",
+                                                               t("messages.news_everyone")], size="2"),
+                                rx.text(as_="label", children=[rx.radio_group.item(value="units"), " ",
+                                                               t("messages.news_units")], size="2"),
+                                gap="4"),
+                        name="audience", default_value="units"),
+                    rx.scroll_area(rx.vstack(rx.foreach(S.news_units, _news_unit), spacing="1"), max_height="200px",
+                                   type="auto"),
+                    rx.button(t("messages.publish"), type="submit", id="news-publish"),
+                    spacing="3", width="100%"), on_submit=S.publish)),
+                rx.fragment(),
+            ),
+            rx.dialog.close(rx.button(t("common.close"), variant="soft", color_scheme="gray", margin_top="12px")),
+            max_width="min(520px, 94vw)",
+        ),
+        open=S.dialog != "",
+        on_open_change=S.close_dialog,
+    )
+
+
+@app_page("/messages", on_load=[MessagesState.load])
+def messages_page() -> rx.Component:
+    """My conversations."""
+    return _page()
+
+
+@app_page("/messages/[conversation_id]", on_load=[MessagesState.load])
+def conversation_page() -> rx.Component:
+    """One conversation (and the list beside it on a desktop)."""
+    return _page()
+
+
+@app_page("/messages/task/[task_id]", on_load=[MessagesState.load])
+def task_group_page() -> rx.Component:
+    """A task's case group (opens it, then shows it)."""
+    return _page()
+
+
+def _page() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("messages.title"), size="6", display=rx.cond(S.conv_id > 0, ["none", "none", "block"], "block")),
+        rx.cond(S.missing, rx.callout(t("error.not_found"), icon="circle-alert", color_scheme="gray",
+                                      id="conv-missing")),
+        rx.flex(_list(), _conversation(), gap="4", width="100%", align="start"),
+        _dialogs(),
+        spacing="3", width="100%",
+    )

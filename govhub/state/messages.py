@@ -1,0 +1,320 @@
+"""The messages page: my conversations, one open conversation, the composer, acknowledgements, search, new
+group and direct conversations, and important news for leaders."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+
+import reflex as rx
+
+from govhub.db import session_scope
+from govhub.models import Official
+from govhub.services import directory, messages
+from govhub.services.errors import Invalid, NotFound
+from govhub.services.messages import AckPerson, ConversationRow, MessageRow, NewsTarget, Upload
+from govhub.services.text import fold
+from govhub.state.base import AppState, guarded
+from govhub.state.directory import _as_id
+
+
+@dataclass
+class PersonOption:
+    """An official to add to a conversation."""
+
+    id: int
+    name: str
+    detail: str
+
+
+class MessagesState(AppState):
+    """One page: the list on the left (or first on phones), the open conversation beside it."""
+
+    convs: list[ConversationRow] = []
+    conv_id: int = 0
+    conv_title: str = ""
+    conv_kind: str = ""
+    conv_task: int = 0
+    rows: list[MessageRow] = []
+    has_older: bool = False
+    missing: bool = False
+    list_filter: str = ""
+    found: list[MessageRow] = []
+    searching: bool = False
+    acks: list[AckPerson] = []
+    acks_for: int = 0
+    dialog: str = ""
+    people: list[PersonOption] = []
+    chosen: list[PersonOption] = []
+    pending_files: list[str] = []
+    may_broadcast: bool = False
+    news_units: list[NewsTarget] = []
+    news_picked: list[int] = []
+    _pending: list[dict] = []
+
+    # ---------------------------------------------------------------------------------------- loading
+
+    async def _load_list(self) -> None:
+        query = self.list_filter
+        self.convs = await self._call(lambda s, a: messages.conversations(s, a, query))
+
+    async def _open(self, conversation_id: int) -> None:
+        cid = int(conversation_id)
+
+        def work(session, actor):  # noqa: ANN001, ANN202
+            conversation = messages.access_conversation(session, actor, cid)
+            rows = messages.history(session, actor, cid)
+            messages.mark_read(session, actor, cid)
+            return (conversation.kind, messages.title_of(session, actor, conversation), conversation.task_id or 0,
+                    rows)
+
+        self.conv_kind, self.conv_title, self.conv_task, self.rows = await self._call(work)
+        self.conv_id, self.missing = cid, False
+        self.has_older = len(self.rows) >= messages.PAGE
+        self.found, self.searching, self.acks, self.acks_for = [], False, [], 0
+
+    async def _on_push(self, official_id: int, links: set[str]) -> None:
+        """Called by the realtime layer: new messages (or acknowledgements) in a conversation this tab shows."""
+        cid = self.conv_id
+        if cid <= 0 or messages.conversation_link(cid) not in links:
+            return
+        after = max((r.id for r in self.rows), default=0)
+        first = min((r.id for r in self.rows), default=0)
+
+        def work() -> list[MessageRow]:
+            with session_scope() as session:
+                actor = session.get(Official, official_id)
+                if actor is None:
+                    return []
+                # The window this tab shows, read again: new messages and fresh acknowledgement counts.
+                rows = messages.history(session, actor, cid, after_id=first - 1 if first else after)
+                messages.mark_read(session, actor, cid)
+                return rows
+
+        self.rows = await asyncio.to_thread(work)
+
+    @rx.event
+    @guarded
+    async def load(self):
+        """Open the page: my conversations, and the one in the address if any."""
+        path = self.router.url.path.rstrip("/")
+        self.may_broadcast = await self._call(messages.may_broadcast)
+        await self._load_list()
+        tail = path.rsplit("/", 1)[-1]
+        self.conv_id, self.rows, self.conv_title = 0, [], ""
+        if path.startswith("/messages/task/"):
+            try:
+                tid = _as_id(tail)
+                conversation = await self._call(lambda s, a: messages.access_task_group(s, a, tid))
+            except (ValueError, NotFound):
+                self.missing = True
+                return
+            return rx.redirect(messages.conversation_link(conversation.id), replace=True)
+        if tail.isdigit():
+            try:
+                await self._open(int(tail))
+            except (ValueError, NotFound):
+                self.missing = True
+
+    @rx.event
+    @guarded
+    async def open_conversation(self, conversation_id: int):
+        """Show another conversation."""
+        await self._open(int(conversation_id))
+        await self._load_list()
+        return rx.call_script(f"window.history.replaceState(null, '', '/messages/{self.conv_id}')")
+
+    @rx.event
+    @guarded
+    async def back_to_list(self):
+        """Phones: back to the list."""
+        self.conv_id, self.rows = 0, []
+        await self._load_list()
+
+    @rx.event
+    @guarded
+    async def filter_list(self, text: str):
+        """Narrow my conversations by name."""
+        self.list_filter = str(text)[:100]
+        await self._load_list()
+
+    @rx.event
+    @guarded
+    async def older(self):
+        """The page of messages before the oldest shown."""
+        cid, first = self.conv_id, min((r.id for r in self.rows), default=0)
+        if cid <= 0 or first <= 0:
+            return
+        older = await self._call(lambda s, a: messages.history(s, a, cid, before_id=first))
+        self.rows = older + self.rows
+        self.has_older = len(older) >= messages.PAGE
+
+    @rx.event
+    @guarded
+    async def search(self, text: str):
+        """Search the open conversation."""
+        cid, query = self.conv_id, str(text)[:100]
+        if cid <= 0:
+            raise NotFound()
+        self.found = await self._call(lambda s, a: messages.search(s, a, cid, query))
+        self.searching = len(fold(query)) >= 2
+
+    # ---------------------------------------------------------------------------------------- writing
+
+    @rx.event
+    @guarded
+    async def attach(self, files: list[rx.UploadFile]):
+        """Files chosen for the next message: checked now, kept aside until it is sent."""
+        if self.conv_id <= 0:
+            raise NotFound()
+        pending = list(self._pending)
+        for f in files:
+            data = await f.read()
+            upload = Upload(filename=str(f.name or f.filename or ""), data=data)
+            if len(pending) >= messages.MAX_FILES:
+                raise Invalid("messages.error.too_many_files", n=messages.MAX_FILES)
+            ext, _ = messages.check_upload(upload)
+            folder = messages.upload_dir() / "pending"
+            folder.mkdir(exist_ok=True)
+            path = folder / f"{secrets.token_hex(16)}.{ext}"
+            path.write_bytes(data)
+            pending.append({"path": str(path), "name": messages.safe_display_name(upload.filename)})
+        self._pending = pending
+        self.pending_files = [p["name"] for p in pending]
+
+    @rx.event
+    @guarded
+    async def drop_files(self):
+        """Forget the files chosen for the next message."""
+        self._discard_pending()
+
+    def _discard_pending(self) -> None:
+        from pathlib import Path
+
+        for p in self._pending:
+            Path(p["path"]).unlink(missing_ok=True)
+        self._pending, self.pending_files = [], []
+
+    @rx.event
+    @guarded
+    async def send(self, form: dict):
+        """Send the message (an instruction when asked) with the chosen files."""
+        from pathlib import Path
+
+        cid = self.conv_id
+        if cid <= 0:
+            raise NotFound()
+        body = str(form.get("body", ""))
+        instruction = str(form.get("instruction", "")).lower() in ("on", "true", "1")
+        uploads = [Upload(filename=p["name"], data=Path(p["path"]).read_bytes()) for p in self._pending]
+        await self._call(lambda s, a: messages.do_send(s, a, cid, body, instruction=instruction, uploads=uploads))
+        self._discard_pending()
+        after = max((r.id for r in self.rows), default=0)
+        fresh = await self._call(lambda s, a: messages.history(s, a, cid, after_id=after))
+        self.rows = self.rows + [r for r in fresh if r.id > after]
+        await self._load_list()
+        return rx.set_value("msg-body", "")
+
+    @rx.event
+    @guarded
+    async def acknowledge(self, message_id: int):
+        """Acknowledge an instruction."""
+        mid, cid = int(message_id), self.conv_id
+        await self._call(lambda s, a: messages.do_acknowledge(s, a, mid))
+        first = min((r.id for r in self.rows), default=1)
+        self.rows = await self._call(lambda s, a: messages.history(s, a, cid, after_id=first - 1))
+        return rx.toast.success(self._t("messages.acked"), position="top-center")
+
+    @rx.event
+    @guarded
+    async def show_acks(self, message_id: int):
+        """Who has read and acknowledged an instruction, and who has not."""
+        mid = int(message_id)
+        self.acks = await self._call(lambda s, a: messages.ack_status(s, a, mid))
+        self.acks_for, self.dialog = mid, "acks"
+
+    @rx.event
+    @guarded
+    async def close_dialog(self, _open: bool = False):
+        """Close any dialog."""
+        self.dialog, self.acks_for, self.people, self.chosen = "", 0, [], []
+
+    @rx.event
+    @guarded
+    async def open_new(self, which: str):
+        """Open the form for a new direct conversation ('direct'), group ('group') or news ('news')."""
+        if which not in ("direct", "group", "news"):
+            raise ValueError("unknown form")
+        if which == "news":
+            if not self.may_broadcast:
+                raise NotFound()
+            self.news_units = await self._call(messages.news_targets)
+            self.news_picked = []
+        self.dialog, self.people, self.chosen = which, [], []
+
+    @rx.event
+    @guarded
+    async def find_people(self, text: str):
+        """Officials matching a name, for a new conversation."""
+        query = str(text)[:100]
+        if len(fold(query)) < 2:
+            self.people = []
+            return
+        page = await self._call(lambda s, a: directory.search(s, query, page=1, page_size=8))
+        self.people = [PersonOption(id=c.id, name=c.full_name, detail=f"{c.position} — {c.unit_name}")
+                       for c in page.rows if c.id != self.me.id]
+
+    @rx.event
+    @guarded
+    async def choose(self, official_id: int):
+        """Start a direct conversation with this official, or add them to the new group."""
+        oid = int(official_id)
+        person = next((p for p in self.people if p.id == oid), None)
+        if person is None:
+            raise ValueError("not offered")
+        if self.dialog == "direct":
+            conversation = await self._call(lambda s, a: messages.do_direct(s, a, oid))
+            self.dialog = ""
+            await self._open(conversation.id)
+            await self._load_list()
+            return rx.call_script(f"window.history.replaceState(null, '', '/messages/{conversation.id}')")
+        if all(p.id != oid for p in self.chosen):
+            self.chosen = [*self.chosen, person]
+
+    @rx.event
+    @guarded
+    async def unchoose(self, official_id: int):
+        """Take somebody off the new group."""
+        oid = int(official_id)
+        self.chosen = [p for p in self.chosen if p.id != oid]
+
+    @rx.event
+    @guarded
+    async def create_group(self, form: dict):
+        """Open the group conversation."""
+        title, ids = str(form.get("title", "")), [p.id for p in self.chosen]
+        conversation = await self._call(lambda s, a: messages.do_create_group(s, a, title, ids))
+        self.dialog, self.chosen, self.people = "", [], []
+        await self._open(conversation.id)
+        await self._load_list()
+
+    @rx.event
+    @guarded
+    async def toggle_news_unit(self, unit_id: int):
+        """Add or remove a unit from the news audience."""
+        uid = int(unit_id)
+        if uid not in {u.id for u in self.news_units}:
+            raise ValueError("not offered")
+        self.news_picked = sorted(set(self.news_picked) ^ {uid})
+
+    @rx.event
+    @guarded
+    async def publish(self, form: dict):
+        """Publish important news to everyone or to the picked units."""
+        everyone = str(form.get("audience", "")) == "all"
+        units = None if everyone else list(self.news_picked)
+        title, body = str(form.get("title", "")), str(form.get("body", ""))
+        await self._call(lambda s, a: messages.do_broadcast(s, a, title, body, units))
+        self.dialog, self.news_picked = "", []
+        return rx.toast.success(self._t("messages.news_published"), position="top-center")

@@ -1,0 +1,89 @@
+"""The bell and the pinned news: loaded with every signed-in page, refreshed live by the realtime layer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from govhub.db import session_scope
+from govhub.models import Notification, Official
+from govhub.realtime.registry import get_registry
+from govhub.services import messages, push
+from govhub.services.messages import NewsItem
+from govhub.services.push import BellItem
+from govhub.state.base import AppState, guarded
+
+LIMIT = 15
+
+
+class NotificationState(AppState):
+    """My unread count, my newest notifications, unread messages, and the news pinned for me."""
+
+    unread: int = 0
+    items: list[BellItem] = []
+    msg_unread: int = 0
+    news: list[NewsItem] = []
+    live: int = 0  # bumped by every push (tests and the bell's little animation watch it)
+
+    async def _refresh(self) -> None:
+        locale = self.locale
+
+        def work(session, actor):  # noqa: ANN001, ANN202
+            unread, items = push.bell(session, actor, locale, LIMIT)
+            return (unread, items, messages.unread_total(session, actor), messages.pinned_news(session, actor),
+                    actor.id)
+
+        self.unread, self.items, self.msg_unread, self.news, official_id = await self._call(work)
+        token = self.router.session.client_token
+        if token:
+            await get_registry().register(official_id, token)
+
+    def _apply_push(self, unread: int, newest: list[Notification]) -> None:
+        """A push arrived: the new count, the new rows on top of the list (rendered in this tab's language)."""
+        self.unread = unread
+        known = {i.id for i in self.items}
+        fresh = [push.render(n, self.locale) for n in reversed(newest) if n.id not in known]
+        if fresh:
+            self.items = (fresh + self.items)[:LIMIT]
+        self.msg_unread += sum(1 for n in fresh if n.kind in ("message", "instruction"))
+        self.live += 1
+
+    async def _reload_news(self, official_id: int) -> None:
+        """News arrived: the pinned block is read again (by official id: a push carries no cookie)."""
+
+        def work() -> list[NewsItem]:
+            with session_scope() as session:
+                actor = session.get(Official, official_id)
+                return messages.pinned_news(session, actor) if actor else []
+
+        self.news = await asyncio.to_thread(work)
+
+    @rx.event
+    @guarded
+    async def load(self):
+        """Every signed-in page: the bell, and this tab joins the live push."""
+        await self._refresh()
+
+    @rx.event
+    @guarded
+    async def refresh(self):
+        """Reload the bell (when it is opened)."""
+        await self._refresh()
+
+    @rx.event
+    @guarded
+    async def open_item(self, notification_id: int):
+        """Open one notification: it is read, and its page opens."""
+        nid = int(notification_id)
+        link = await self._call(lambda s, a: push.open_item(s, a, nid))
+        await self._refresh()
+        return rx.redirect(link)
+
+    @rx.event
+    @guarded
+    async def read_all(self):
+        """Mark every notification read."""
+        await self._call(push.mark_all_read)
+        await self._refresh()
+

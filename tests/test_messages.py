@@ -1,0 +1,249 @@
+"""Case groups, conversations, instructions, attachments and news: who belongs, who may read and write, and the
+denial twin of every success."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func
+from sqlmodel import Session, select
+
+from govhub.models import Conversation, ConversationMember, Notification, Official, Unit
+from govhub.services import clock, messages, quick_assign, tasks
+from govhub.services.errors import Invalid, NotFound
+from govhub.services.messages import Upload
+from govhub.services.quick_assign import DirectiveSpec
+
+PDF = b"%PDF-1.4 test document"
+
+
+@pytest.fixture(autouse=True)
+def _uploads(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from govhub.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "upload_dir", str(tmp_path / "uploads"))
+
+
+def members(session: Session, conversation_id: int) -> set[str]:
+    return set(session.exec(select(Official.username).join(
+        ConversationMember, ConversationMember.official_id == Official.id).where(
+        ConversationMember.conversation_id == conversation_id)).all())
+
+
+def assign_to_saigon(session: Session, official, title: str = "Rà soát hồ sơ đất đai") -> int:  # noqa: ANN001
+    unit = session.get(Official, official("ct.saigon").id).unit_id
+    task = tasks.do_assign(session, official("chutich"), tasks.NewTask(
+        title=title, deadline=clock.today() + timedelta(days=10)), unit_id=unit)
+    session.flush()
+    return task.id
+
+
+def group_of(session: Session, task_id: int) -> int:
+    return session.exec(select(Conversation.id).where(Conversation.task_id == task_id)).one()
+
+
+def test_a_new_task_opens_its_case_group_with_the_people_of_the_case(session, official) -> None:  # noqa: ANN001
+    task_id = assign_to_saigon(session, official)
+    cid = group_of(session, task_id)
+    assert members(session, cid) == {"chutich", "ct.saigon"}
+    # Delegation: the specialist joins the parent's case group and has the sub-task's own group.
+    child = tasks.do_delegate(session, official("ct.saigon"), task_id, 1, tasks.NewTask(title="Phần việc"),
+                              official_id=official("cv.saigon").id)
+    assert "cv.saigon" in members(session, cid)
+    # The sub-task's group: the delegator, the specialist, and the head of the specialist's division.
+    assert members(session, group_of(session, child.id)) == {"ct.saigon", "cv.saigon", "tp1.saigon"}
+
+
+def test_quick_assign_opens_all_case_groups_in_a_fixed_number_of_statements(session, official) -> None:  # noqa: ANN001
+    actor = official("chutich")
+    wards = quick_assign.preset_ids(session, actor, "all")
+    assert len(wards) >= 184
+
+    def run(units: list[int]) -> int:
+        statements = []
+        def listener(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+            if "conversation" in statement:
+                statements.append(statement)
+
+        event.listen(session.get_bind(), "before_cursor_execute", listener)
+        try:
+            quick_assign.quick_assign(session, actor, DirectiveSpec(source="city_pc", number="9/TB-VP"),
+                                      tasks.NewTask(title="Kiểm tra"), units)
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", listener)
+        return len(statements)
+
+    few, many = run(wards[:5]), run(wards[:184])
+    assert many == few == 3  # batched inserts and one select, never a query per task
+    made = session.exec(select(func.count()).select_from(Conversation).where(Conversation.kind == "case")).one()
+    assert made >= 189
+    saigon_task = session.exec(select(Conversation).where(Conversation.title == "Kiểm tra").join(
+        ConversationMember, ConversationMember.conversation_id == Conversation.id).where(
+        ConversationMember.official_id == official("ct.saigon").id)).first()
+    assert saigon_task is not None and members(session, saigon_task.id) == {"chutich", "ct.saigon"}
+
+
+def test_members_talk_and_strangers_get_not_found(session, official) -> None:  # noqa: ANN001
+    cid = group_of(session, assign_to_saigon(session, official))
+    messages.do_send(session, official("chutich"), cid, "Đề nghị phường báo cáo trước thứ Sáu.")
+    assert messages.unread_total(session, official("ct.saigon")) == 1
+    rows = messages.history(session, official("ct.saigon"), cid)
+    assert [r.body for r in rows] == ["Đề nghị phường báo cáo trước thứ Sáu."]
+    messages.mark_read(session, official("ct.saigon"), cid)
+    assert messages.unread_total(session, official("ct.saigon")) == 0
+    # The denial twins: another ward's chairman and a Sài Gòn specialist outside the case.
+    for stranger in ("ct.tandinh", "cv.saigon"):
+        other = session.exec(select(Official).where(Official.username == stranger)).first()
+        if other is None:
+            continue
+        with pytest.raises(NotFound):
+            messages.history(session, other, cid)
+        with pytest.raises(NotFound):
+            messages.do_send(session, other, cid, "xin chào")
+        assert stranger not in members(session, cid)
+    with pytest.raises(NotFound):
+        messages.history(session, official("ct.saigon"), 10_000_000)
+
+
+def test_a_leader_above_who_may_see_the_task_joins_on_opening(session, official) -> None:  # noqa: ANN001
+    task_id = assign_to_saigon(session, official)
+    pct = official("pct1.saigon")
+    conversation = messages.access_task_group(session, pct, task_id)
+    assert "pct1.saigon" in members(session, conversation.id)
+    with pytest.raises(NotFound):
+        messages.access_task_group(session, official("cv.saigon"), task_id)
+
+
+def test_instruction_acknowledgement_reaches_its_sender(session, official) -> None:  # noqa: ANN001
+    cid = group_of(session, assign_to_saigon(session, official))
+    msg = messages.do_send(session, official("chutich"), cid, "Triển khai ngay.", instruction=True)
+    status = messages.ack_status(session, official("chutich"), msg.id)
+    assert [(p.read, p.acked) for p in status] == [(False, False)]
+    with pytest.raises(Invalid):  # the sender does not acknowledge their own instruction
+        messages.do_acknowledge(session, official("chutich"), msg.id)
+    with pytest.raises(NotFound):  # nor does a stranger
+        messages.do_acknowledge(session, official("cv.saigon"), msg.id)
+    messages.do_acknowledge(session, official("ct.saigon"), msg.id)
+    messages.do_acknowledge(session, official("ct.saigon"), msg.id)  # twice is once
+    status = messages.ack_status(session, official("chutich"), msg.id)
+    assert [(p.read, p.acked) for p in status] == [(True, True)]
+    row = messages.history(session, official("chutich"), cid)[-1]
+    assert (row.ack_count, row.ack_total) == (1, 1)
+    told = session.exec(select(Notification).where(Notification.recipient_id == official("chutich").id,
+                                                   Notification.kind == "instruction_ack")).all()
+    assert len(told) == 1
+    plain = messages.do_send(session, official("chutich"), cid, "Cảm ơn.")
+    with pytest.raises(Invalid):
+        messages.do_acknowledge(session, official("ct.saigon"), plain.id)
+
+
+def test_search_and_paging(session, official) -> None:  # noqa: ANN001
+    cid = group_of(session, assign_to_saigon(session, official))
+    for i in range(45):
+        messages.do_send(session, official("chutich" if i % 2 else "ct.saigon"), cid, f"Tin số {i} về đất đai")
+    messages.do_send(session, official("chutich"), cid, "Kết luận: giải phóng mặt bằng")
+    page = messages.history(session, official("ct.saigon"), cid)
+    assert len(page) == messages.PAGE and page[-1].body.startswith("Kết luận")
+    older = messages.history(session, official("ct.saigon"), cid, before_id=page[0].id)
+    assert len(older) == 16 and older[-1].id < page[0].id
+    found = messages.search(session, official("ct.saigon"), cid, "giai phong")  # accents ignored
+    assert [r.body for r in found] == ["Kết luận: giải phóng mặt bằng"]
+    with pytest.raises(NotFound):
+        messages.search(session, official("cv.saigon"), cid, "giai phong")
+
+
+def test_direct_and_group_conversations(session, official) -> None:  # noqa: ANN001
+    a, b = official("ct.saigon"), official("cv.saigon")
+    direct = messages.do_direct(session, a, b.id)
+    assert messages.do_direct(session, b, a.id).id == direct.id
+    messages.do_send(session, b, direct.id, "Báo cáo anh")
+    rows = messages.conversations(session, a)
+    assert any(r.id == direct.id and r.unread == 1 and r.title == b.full_name for r in rows)
+    with pytest.raises(NotFound):
+        messages.do_direct(session, a, a.id)
+    group = messages.do_create_group(session, a, "Tổ công tác", [b.id, official("pct1.saigon").id])
+    assert members(session, group.id) == {"ct.saigon", "cv.saigon", "pct1.saigon"}
+    with pytest.raises(NotFound):
+        messages.history(session, official("chutich"), group.id)
+    with pytest.raises(Invalid):
+        messages.do_create_group(session, a, "", [b.id])
+    with pytest.raises(Invalid):
+        messages.do_create_group(session, a, "Nhóm", [99_999_999])
+
+
+def test_attachments_checked_stored_safely_and_served_to_members_only(session, official, monkeypatch) -> None:  # noqa: ANN001
+    from govhub.api import message_files
+
+    cid = group_of(session, assign_to_saigon(session, official))
+    msg = messages.do_send(session, official("chutich"), cid, "", uploads=[
+        Upload(filename="../../etc/Báo cáo tháng 11.pdf", data=PDF)])
+    row = messages.history(session, official("ct.saigon"), cid)[-1]
+    assert row.attachments[0].name == "Báo cáo tháng 11.pdf"
+    from govhub.models import MessageAttachment
+
+    stored = session.exec(select(MessageAttachment).where(MessageAttachment.message_id == msg.id)).one()
+    assert stored.stored_name.endswith(".pdf") and "/" not in stored.stored_name and ".." not in stored.stored_name
+    assert messages.attachment_path(stored.stored_name).read_bytes() == PDF
+    for bad in (Upload("virus.exe", b"MZ..."), Upload("trang.html", b"<script>"), Upload("gia.pdf", b"MZ not pdf"),
+                Upload("rong.pdf", b"")):
+        with pytest.raises(Invalid):
+            messages.do_send(session, official("chutich"), cid, "x", uploads=[bad])
+    from govhub.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "attachment_max_mb", 1)
+    with pytest.raises(Invalid):
+        messages.do_send(session, official("chutich"), cid, "x", uploads=[Upload("lon.pdf", PDF + b"0" * 1_100_000)])
+    with pytest.raises(Invalid):
+        messages.do_send(session, official("chutich"), cid, "x", uploads=[Upload(f"{i}.pdf", PDF) for i in range(6)])
+
+    # The download route decides by the session's official (its session lookup is faked here, the rest is real).
+    people = {"tok-member": official("ct.saigon"), "tok-stranger": official("cv.saigon")}
+    monkeypatch.setattr(message_files, "official_for_token", lambda _s, tok: people.get(tok))
+    monkeypatch.setattr(message_files, "session_scope", _same_session(session))
+    assert message_files.find_attachment("tok-member", stored.id)[1] == "Báo cáo tháng 11.pdf"
+    assert message_files.find_attachment("tok-stranger", stored.id) is None
+    assert message_files.find_attachment(None, stored.id) is None
+    assert message_files.find_attachment("tok-member", 99_999_999) is None
+
+
+def _same_session(session: Session):  # noqa: ANN202
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope():  # noqa: ANN202
+        nested = session.begin_nested()
+        try:
+            yield session
+        finally:
+            if nested.is_active:
+                nested.commit()
+
+    return scope
+
+
+def test_news_for_chosen_units_is_pinned_for_them_only(session, official) -> None:  # noqa: ANN001
+    chair = official("ct.saigon")
+    saigon = chair.unit_id
+    news = messages.do_broadcast(session, chair, "Lịch tiếp dân tuần sau", "Thứ Năm, 8 giờ.", [saigon])
+    assert [n.title for n in messages.pinned_news(session, official("cv.saigon"))] == ["Lịch tiếp dân tuần sau"]
+    other_ward = session.exec(select(Official).join(Unit, Unit.id == Official.unit_id).where(
+        Unit.kind == "ward", Unit.id != saigon)).first()
+    assert news.id not in {n.id for n in messages.pinned_news(session, other_ward)}
+    assert session.exec(select(func.count()).select_from(Notification).where(
+        Notification.kind == "news", Notification.recipient_id == official("cv.saigon").id)).one() == 1
+    # Denial twins: a ward chairman cannot address the whole city or another ward; a specialist cannot publish.
+    with pytest.raises(Invalid):
+        messages.do_broadcast(session, chair, "Tin", "", None)
+    with pytest.raises(Invalid):
+        messages.do_broadcast(session, chair, "Tin", "", [other_ward.unit_id])
+    with pytest.raises(NotFound):
+        messages.do_broadcast(session, official("cv.saigon"), "Tin", "", [saigon])
+    everyone = messages.do_broadcast(session, official("chutich"), "Toàn thành phố", "", None)
+    assert everyone.id in {n.id for n in messages.pinned_news(session, other_ward)}
+    clock_offset = clock._offset
+    try:
+        clock._offset = timedelta(days=8)
+        assert messages.pinned_news(session, other_ward) == []
+    finally:
+        clock._offset = clock_offset
