@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from govhub.config import get_settings
 from govhub.db import safe_url, session_scope
-from govhub.models import Official, Position, Unit
+from govhub.models import Document, Official, Position, Unit
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:
@@ -65,6 +65,7 @@ def status_counts() -> dict:
         by_kind = dict(session.exec(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
         out["units"] = by_kind
         out["officials"] = session.exec(select(func.count()).select_from(Official)).one()
+        out["documents"] = dict(session.exec(select(Document.state, func.count()).group_by(Document.state)).all())
     return out
 
 

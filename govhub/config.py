@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     login_ip_max_failures: int = 30
     login_lockout_minutes: int = 15
     boundaries_file: str | None = None
+    # Document files (GOVHUB_FILES_DIR): stored under generated names, served only through access checks.
+    files_dir: str = str(PROJECT_DIR / "files")
+    files_max_bytes: int = 20 * 1024 * 1024
 
     # Where the app is reached from browsers (behind the HTTPS proxy), e.g. https://govhub.tphcm.gov.vn.
     # Used to build the OpenID Connect redirect and sign-out addresses; taken from the request when unset.

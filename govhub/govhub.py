@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 import govhub.pages  # noqa: F401  (registers the pages)
 from govhub.api.auth_routes import routes as auth_routes
+from govhub.api.file_routes import routes as file_routes
 from govhub.api.oidc_routes import routes as oidc_routes
 from govhub.api.security import security_headers
 
@@ -26,7 +27,7 @@ def backend_error(exception: Exception) -> EventSpec:
 
 
 app = rx.App(
-    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes]), security_headers],
+    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *file_routes]), security_headers],
     backend_exception_handler=backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )

@@ -127,6 +127,38 @@ POLICY: dict[str, str] = {
     "MessagesState.create_group": "refuse",
     "MessagesState.toggle_news_unit": "refuse",
     "MessagesState.publish": "refuse",
+    # Documents: one's own lists and drafts; a document of another unit is "not found"; route templates are
+    # edited only by admins and the unit administrator of the template's unit.
+    "DocumentsState.load": "any",
+    "DocumentsState.pick_box": "any",
+    "DocumentsState.search": "any",
+    "DocumentsState.filter_type": "any",
+    "DocumentsState.go_to_page": "any",
+    "DocumentsState.open_new": "any",
+    "DocumentsState.close_new": "any",
+    "DocumentsState.choose_type": "any",
+    "DocumentsState.filter_recipients": "any",
+    "DocumentsState.toggle_recipient": "any",
+    "DocumentsState.create": "refuse",
+    "DocumentState.load": "refuse",
+    "DocumentState.open_dialog": "refuse",
+    "DocumentState.close_dialog": "any",
+    "DocumentState.submit_doc": "refuse",
+    "DocumentState.approve": "refuse",
+    "DocumentState.send_back": "refuse",
+    "DocumentState.sign": "refuse",
+    "DocumentState.choose_route": "refuse",
+    "DocumentState.upload_main": "refuse",
+    "DocumentState.upload_attachment": "refuse",
+    "DocumentState.make_directive": "refuse",
+    "RouteAdminState.load": "any",
+    "RouteAdminState.open_route": "refuse",
+    "RouteAdminState.close_route": "any",
+    "RouteAdminState.pick_assignee_kind": "any",
+    "RouteAdminState.create_route": "refuse",
+    "RouteAdminState.save_route": "refuse",
+    "RouteAdminState.add_step": "refuse",
+    "RouteAdminState.remove_step": "refuse",
 }
 # Routes that anonymous clients may use, and why.
 PUBLIC_ROUTES = {
@@ -296,6 +328,9 @@ OUTSIDER_ARGS: dict[str, Callable[[Targets], list[Any]]] = {
     "ImportState.upload": lambda t: [upload("username,full_name,unit_code,position_code,phone\n"
                                             "cv.saigon,Bị Sửa,26740-P1,chuyen_vien,0900000000\n")],
     "TaskState.open_dialog": lambda t: ["accept"],
+    "DocumentState.open_dialog": lambda t: ["sign"],
+    "DocumentState.sign": lambda t: [{"text": "ok"}],
+    "DocumentState.send_back": lambda t: [{"text": "no"}],
     "TaskState.report": lambda t: [{"percent": "90", "text": "xong"}],
     "TaskState.submit": lambda t: [{"text": "xong"}],
     "TaskState.accept": lambda t: [{"text": "ok"}],
@@ -313,7 +348,17 @@ def page_of(cls: type, t: Targets) -> str:
     return {"TaskState": f"/tasks/{t.task}", "DirectiveState": f"/directives/{t.directive}",
             "UnitState": f"/directory/unit/{t.unit}",
             "OversightUnitState": f"/oversight/unit/{t.unit}",
-            "MessagesState": f"/messages/task/{t.task}"}.get(cls.__name__, "/")
+            "MessagesState": f"/messages/task/{t.task}",
+            "DocumentState": f"/documents/{saigon_document(t.unit)}"}.get(cls.__name__, "/")
+
+
+def saigon_document(unit_id: int) -> int:
+    """A document issued (or to be issued) by Phường Sài Gòn (the demo has them at every step)."""
+    from govhub.models import Document
+
+    with Session(get_engine()) as session:
+        return session.exec(select(Document.id).where(Document.issuing_unit_id == unit_id)
+                            .order_by(Document.id)).first() or 1
 
 
 def no_foreign_rights(root: rx.State, t: Targets) -> list[str]:
@@ -327,6 +372,8 @@ def no_foreign_rights(root: rx.State, t: Targets) -> list[str]:
         problems.append("UnitState may administer Sài Gòn")
     if by_name["TaskState"].task.id == t.task:
         problems.append("TaskState loaded a Sài Gòn task")
+    if by_name["DocumentState"].doc.id != 0 or by_name["DocumentState"].doc.actions:
+        problems.append("DocumentState loaded a Sài Gòn document")
     if t.unit in by_name["AssignState"].picked:
         problems.append("AssignState picked Sài Gòn")
     if by_name["MessagesState"].conv_task == t.task or by_name["MessagesState"].rows:
@@ -352,7 +399,7 @@ def test_an_official_of_another_ward_gets_nothing_of_saigon(targets: Targets, cl
     assert substate(root, state_class("AppState")).signed_in
     if cls.__name__ == "ContactState" and name != "show":
         asyncio.run(call(root, cls, "show", targets.official))
-    if cls.__name__ == "TaskState" and name != "load":
+    if cls.__name__ in ("TaskState", "DocumentState") and name != "load":
         asyncio.run(call(root, cls, "load"))
     before_state, before_rows, before_data = snapshot(root)[cls.get_full_name()], db_counts(), db_fingerprint()
 

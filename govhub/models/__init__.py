@@ -2,6 +2,16 @@
 
 from govhub.models.audit import AuditEvent
 from govhub.models.auth import AuthSession, LoginAttempt
+from govhub.models.documents import (
+    DocFile,
+    DocRecipient,
+    DocRegister,
+    DocRoute,
+    DocRouteStep,
+    DocSignature,
+    DocStep,
+    Document,
+)
 from govhub.models.messages import (
     Conversation,
     ConversationMember,
@@ -32,4 +42,5 @@ __all__ = [
     "TaskCoordinator", "Unit",
     "Conversation", "ConversationMember", "JobEffect", "Message", "MessageAck", "MessageAttachment", "News",
     "NewsUnit", "OutboxEmail", "PersonalReminder",
+    "DocFile", "DocRecipient", "DocRegister", "DocRoute", "DocRouteStep", "DocSignature", "DocStep", "Document",
 ]

@@ -1,3 +1,3 @@
 """The pages; importing this package registers them."""
 
-from govhub.pages import assign, directory, directory_import, follow_up, home, login, oversight, task  # noqa: F401
+from govhub.pages import assign, directory, directory_import, documents, follow_up, home, login, oversight, task  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub import routes
+from govhub.components.bell import pinned_news
 from govhub.components.i18n import t
 from govhub.components.shell import app_page
 from govhub.components.task_bits import due_badge, kind_text, pager, priority_badge
@@ -12,7 +13,13 @@ from govhub.services.inbox import KINDS, InboxItem
 from govhub.state.base import AppState
 from govhub.state.tasks import InboxState
 
-KIND_ICONS = {"assigned": "inbox", "processing": "loader", "review": "clipboard-check", "extension": "calendar-clock"}
+KIND_ICONS = {"assigned": "inbox", "processing": "loader", "review": "clipboard-check", "extension": "calendar-clock",
+              "doc_review": "file-search", "doc_sign": "file-pen-line"}
+
+
+def _href(item: InboxItem) -> rx.Var:
+    """A task's page, or a document's (document items carry task_id 0 and the document in ref_id)."""
+    return rx.cond(item.task_id == 0, "/documents/" + item.ref_id.to_string(), "/tasks/" + item.task_id.to_string())
 
 
 def _chip(label: rx.Var, count: rx.Var, active: rx.Var, on_click, icon: str, color: str = "indigo",
@@ -52,7 +59,7 @@ def _card(item: InboxItem) -> rx.Component:
             spacing="1",
             width="100%",
         ),
-        href="/tasks/" + item.task_id.to_string(),
+        href=_href(item),
         underline="none",
         color_scheme="gray",
         high_contrast=True,
@@ -67,7 +74,7 @@ def _card(item: InboxItem) -> rx.Component:
 def _row(item: InboxItem) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(kind_text(item.kind), size="1", color_scheme="indigo", weight="medium")),
-        rx.table.cell(rx.link(item.title, href="/tasks/" + item.task_id.to_string(), weight="medium",
+        rx.table.cell(rx.link(item.title, href=_href(item), weight="medium",
                               class_name="inbox-item")),
         rx.table.cell(rx.text(item.unit_name, size="2", color_scheme="gray")),
         rx.table.cell(rx.hstack(rx.text(item.deadline, size="2"), due_badge(item.mark), align="center")),
@@ -105,6 +112,7 @@ def _list() -> rx.Component:
 def home() -> rx.Component:
     """Everything that needs the signed-in official, most urgent first."""
     return rx.vstack(
+        pinned_news(),
         rx.vstack(
             rx.heading(t("inbox.title"), size="6", id="inbox-title"),
             rx.text(t("home.greeting", name=AppState.me.full_name), " · ", AppState.me.unit_name, size="2",

@@ -5,19 +5,20 @@ their own source to ``SOURCES``. Every source is driven by an index on (person, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy import Date, Integer, Select, String, and_, bindparam, case, func, literal, select, union_all
 from sqlmodel import Session
 
-from govhub.models import ExtensionRequest, Official, Task, Unit
+from govhub.models import DocStep, Document, ExtensionRequest, Official, Task, Unit
 from govhub.services.task_status import DUE_SOON_DAYS, due_mark
 from govhub.services.text import like_escape, search_words
 
 PAGE_SIZE = 20
-KINDS = ("assigned", "processing", "review", "extension")
+KINDS = ("assigned", "processing", "review", "extension", "doc_review", "doc_sign")
 DUE_FILTERS = ("", "overdue", "due_soon")
 
 
@@ -60,6 +61,19 @@ def _task_source(kind: str, where: Callable[[int], object], unit_col) -> Callabl
     return source
 
 
+def _document_source(kind: str, step_kind: str, me: int) -> Select:
+    """Documents whose current step waits for me (driven by doc_step's (assignee, state, kind) index);
+    task_id is 0 and ref_id the document's id."""
+    return (
+        select(literal(kind).label("kind"), literal(0).label("task_id"), Document.id.label("ref_id"),
+               Document.summary.label("title"), Document.summary_folded.label("folded"),
+               Document.deadline.label("deadline"), Document.priority.label("priority"),
+               Document.state.label("state"), Document.drafting_unit_id.label("unit_id"))
+        .select_from(DocStep).join(Document, Document.id == DocStep.document_id)
+        .where(DocStep.assignee_id == me, DocStep.state == "pending", DocStep.kind == step_kind)
+    )
+
+
 SOURCES: dict[str, Callable[[int], Select]] = {
     "assigned": _task_source("assigned", lambda me: and_(Task.owner_id == me, Task.state == "new"),
                              Task.assigner_unit_id),
@@ -74,11 +88,50 @@ SOURCES: dict[str, Callable[[int], Select]] = {
         .join(Task, Task.id == ExtensionRequest.task_id)
         .where(ExtensionRequest.decider_id == me, ExtensionRequest.status == "pending")
     ),
+    "doc_review": lambda me: _document_source("doc_review", "review", me),
+    "doc_sign": lambda me: _document_source("doc_sign", "sign", me),
 }
 
 
-def _union(me: int, kinds: list[str]):  # noqa: ANN202
+_ME = bindparam("me", type_=Integer)
+_TODAY = bindparam("today", type_=Date)
+_SOON = bindparam("soon", type_=Date)
+
+
+def _union(me, kinds: list[str]):  # noqa: ANN001, ANN202
     return union_all(*[SOURCES[k](me) for k in kinds]).subquery("inbox")
+
+
+@functools.lru_cache(maxsize=256)
+def _statements(sources: tuple[str, ...], kinds: tuple[str, ...], due: str, words: int
+                ) -> tuple[Select, Select, Select]:
+    """The inbox's statements for one shape of request, built once with bound parameters (who, today, the
+    search words, the page), so that each request only binds values: building and hashing a union of every
+    source is most of the time an inbox page takes otherwise."""
+    all_items = _union(_ME, list(sources))
+    summary = select(
+        all_items.c.kind, func.count(),
+        func.count().filter(all_items.c.deadline < _TODAY),
+        func.count().filter(and_(all_items.c.deadline >= _TODAY, all_items.c.deadline <= _SOON)),
+    ).group_by(all_items.c.kind)
+    items = _union(_ME, list(kinds))
+    conds = [items.c.folded.like(bindparam(f"w{i}", type_=String), escape="\\") for i in range(words)]
+    if due == "overdue":
+        conds.append(items.c.deadline < _TODAY)
+    elif due == "due_soon":
+        conds.append(and_(items.c.deadline >= _TODAY, items.c.deadline <= _SOON))
+    where = and_(*conds) if conds else literal(True)
+    total = select(func.count()).select_from(items).where(where)
+    # Overdue first, then the nearest deadline, then no deadline: that is the deadline order with empty ones last
+    # (every overdue deadline comes before today's); an order the database can read off its indexes.
+    urgency = (
+        items.c.deadline.asc().nulls_last(),
+        case((items.c.priority == "flash", 0), (items.c.priority == "urgent", 1), else_=2),
+        items.c.task_id.desc(),
+    )
+    rows = (select(items, Unit.name).join(Unit, Unit.id == items.c.unit_id).where(where).order_by(*urgency)
+            .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
+    return summary, total, rows
 
 
 def inbox(session: Session, official: Official, today: date, *, kind: str = "", due: str = "", query: str = "",
@@ -89,32 +142,22 @@ def inbox(session: Session, official: Official, today: date, *, kind: str = "", 
     if due not in DUE_FILTERS:
         raise ValueError("unknown due filter")
     page = max(1, min(int(page), 10_000))
-    all_items = _union(official.id, list(SOURCES))
-    counts = dict(session.execute(select(all_items.c.kind, func.count()).group_by(all_items.c.kind)).all())
+    words = search_words(query)
+    kinds = (kind,) if kind else tuple(SOURCES)
+    summary, total_stmt, rows_stmt = _statements(tuple(SOURCES), kinds, due, len(words))
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    overdue, due_soon = session.execute(select(
-        func.count().filter(all_items.c.deadline < today),
-        func.count().filter(and_(all_items.c.deadline >= today, all_items.c.deadline <= soon)),
-    )).one()
-    items = _union(official.id, [kind] if kind else list(SOURCES))
-    conds = [items.c.folded.like(f"%{like_escape(w)}%", escape="\\") for w in search_words(query)]
-    if due == "overdue":
-        conds.append(items.c.deadline < today)
-    elif due == "due_soon":
-        conds.append(and_(items.c.deadline >= today, items.c.deadline <= soon))
-    where = and_(*conds) if conds else literal(True)
-    total = session.execute(select(func.count()).select_from(items).where(where)).scalar_one()
-    urgency = (
-        case((items.c.deadline < today, 0), else_=1),
-        case((items.c.deadline.is_(None), 1), else_=0),
-        items.c.deadline,
-        case((items.c.priority == "flash", 0), (items.c.priority == "urgent", 1), else_=2),
-        items.c.task_id.desc(),
-    )
-    rows = session.execute(
-        select(items, Unit.name).join(Unit, Unit.id == items.c.unit_id).where(where).order_by(*urgency)
-        .offset((page - 1) * page_size).limit(page_size)
-    ).all()
+    params = {"me": official.id, "today": today, "soon": soon,
+              **{f"w{i}": f"%{like_escape(w)}%" for i, w in enumerate(words)}}
+    per_kind = {k: (n, late, close) for k, n, late, close in session.execute(summary, params).all()}
+    counts = {k: per_kind.get(k, (0, 0, 0))[0] for k in SOURCES}
+    overdue = sum(v[1] for v in per_kind.values())
+    due_soon = sum(v[2] for v in per_kind.values())
+    if words:
+        total = session.execute(total_stmt, params).scalar_one()
+    else:  # the summary already counted it
+        column = {"": 0, "overdue": 1, "due_soon": 2}[due]
+        total = sum(per_kind.get(k, (0, 0, 0))[column] for k in kinds)
+    rows = session.execute(rows_stmt, {**params, "offset": (page - 1) * page_size, "limit": page_size}).all()
     out = [InboxItem(kind=r.kind, task_id=r.task_id, ref_id=r.ref_id, title=r.title, unit_name=r.name,
                      deadline=r.deadline.strftime("%d/%m/%Y") if r.deadline else "", priority=r.priority, state=r.state,
                      mark=due_mark("new" if r.kind != "review" else "submitted", r.deadline, today))

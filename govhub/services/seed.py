@@ -166,6 +166,9 @@ def seed_demo(session: Session) -> SeedReport:
     b.flush()
     _concurrent_posts(session)
     count = session.exec(select(func.count()).select_from(Official)).one()
+    from govhub.services.seed_documents import seed_demo_documents  # routes and documents at every step
+
+    seed_demo_documents(session)
     return SeedReport(units=units, officials=count)
 
 
