@@ -46,9 +46,10 @@ def stacked_bars(rows: list[UnitStat], labels: dict[str, str], *, horizontal: bo
     traces = []
     for cat in CATEGORIES:
         values = [getattr(r, cat) for r in rows]
-        common = {"name": labels[cat], "marker": {"color": COLORS[cat]}, "hovertemplate": "%{hovertext}: %{"
-                  + ("x" if horizontal else "y") + "}<extra>" + labels[cat] + "</extra>",
-                  "hovertext": [r.name for r in rows]}
+        # Vertical bars carry the names as x already; horizontal ones show abbreviations and hover the names.
+        common = {"name": labels[cat], "marker": {"color": COLORS[cat]},
+                  "hovertemplate": ("%{hovertext}: %{x}" if horizontal else "%{x}: %{y}") + "<extra>" + labels[cat]
+                  + "</extra>", **({"hovertext": [r.name for r in rows]} if horizontal else {})}
         if horizontal:
             traces.append(go.Bar(y=names, x=values, orientation="h", **common))
         else:
@@ -95,6 +96,24 @@ def _outline(rings: list[Ring]) -> tuple[list, list]:
     return xs, ys
 
 
+def _inset_islands(rows: list[UnitStat], shapes: dict[str, list[Ring]]) -> dict[str, list[Ring]]:
+    """Côn Đảo lies ~200 km off the coast: drawn to scale it would shrink the mainland to a dot on a phone, so
+    the special zone is moved into the bottom-right corner of the mainland's frame, as printed maps do."""
+    mainland = [p for r in rows if r.kind != "special_zone" for ring in shapes[r.code] for p in ring]
+    if not mainland:
+        return shapes
+    max_x, min_y = max(p[0] for p in mainland), min(p[1] for p in mainland)
+    out = dict(shapes)
+    for r in rows:
+        if r.kind != "special_zone":
+            continue
+        pts = [p for ring in shapes[r.code] for p in ring]
+        dx = max_x - max(p[0] for p in pts) - 0.02
+        dy = min_y - min(p[1] for p in pts) + 0.02
+        out[r.code] = [[(round(x + dx, 4), round(y + dy, 4)) for x, y in ring] for ring in shapes[r.code]]
+    return out
+
+
 def choropleth(rows: list[UnitStat], shapes: dict[str, list[Ring]], labels: dict[str, str],
                metric: str = "overdue") -> tuple[go.Figure, list[int]]:
     """The units shaded by overdue rate or completion rate (switchable in the chart, without a round trip), and
@@ -113,9 +132,10 @@ def choropleth(rows: list[UnitStat], shapes: dict[str, list[Ring]], labels: dict
                 f"{r.name}: {labels['no_tasks']}" for r in drawn]
 
     fill, hover = {k: colors(k) for k in ("overdue", "rate")}, {k: names(k) for k in ("overdue", "rate")}
+    placed = _inset_islands(drawn, shapes)
     traces = []
     for i, r in enumerate(drawn):
-        xs, ys = _outline(shapes[r.code])
+        xs, ys = _outline(placed[r.code])
         traces.append(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill[metric][i],
                                  line={"color": "#ffffff", "width": 0.6}, hoveron="fills", name=hover[metric][i],
                                  hoverinfo="name", showlegend=False))
@@ -134,12 +154,12 @@ def choropleth(rows: list[UnitStat], shapes: dict[str, list[Ring]], labels: dict
         return {"fillcolor": fill[key] + [None] * (2 * k), "name": hover[key] + [t.name for t in legend],
                 "visible": [True] * n + [key == "overdue"] * k + [key == "rate"] * k}
 
-    starts = [r[0][1] for rs in shapes.values() for r in rs]
+    starts = [r[0][1] for rs in placed.values() for r in rs]
     lat = sum(starts) / len(starts) if starts else 10.8
     buttons = [{"label": labels["overdue_rate"], "method": "restyle", "args": [restyle("overdue")]},
                {"label": labels["rate"], "method": "restyle", "args": [restyle("rate")]}]
     layout = _layout(
-        440,
+        460,
         xaxis={"visible": False, "fixedrange": True},
         yaxis={"visible": False, "fixedrange": True, "scaleanchor": "x",
                "scaleratio": 1 / math.cos(math.radians(lat))},
