@@ -52,7 +52,7 @@ def test_chairman_board_drill_down_and_export(browsers) -> None:  # noqa: ANN001
     name = first.locator(".unit-link").inner_text()
     first.locator(".unit-link").click()
     page.wait_for_url("**/oversight/unit/**")
-    expect(page.locator("#drill-unit")).to_have_text(name)
+    expect(page.locator("#drill-unit")).to_have_text(name, timeout=20_000)
     expect(page.locator("#drill-overdue")).to_have_attribute("data-accent-color", "red")
     rows = page.locator("#drill-table tbody tr")
     expect(rows.first).to_be_visible()
