@@ -45,7 +45,8 @@ from sqlmodel import Session, select  # noqa: E402
 from govhub.db import make_engine, safe_url  # noqa: E402
 from govhub.migrations import upgrade  # noqa: E402
 from govhub.models import Official, Task, Unit  # noqa: E402
-from govhub.services import clock, dashboard as D  # noqa: E402
+from govhub.services import clock  # noqa: E402
+from govhub.services import dashboard as D
 from govhub.services.seed import seed_demo  # noqa: E402
 from govhub.services.task_rules import TOP_KINDS  # noqa: E402
 
@@ -56,7 +57,8 @@ GENERATE = """
 INSERT INTO task (title, content, directive_id, assigner_id, assigner_unit_id, lead_unit_id, deadline, priority,
                   progress, state, title_folded, created_at, updated_at, done_on, version)
 SELECT 'Nhiệm vụ ' || g, '', :first_directive + (g % :directives), :assigner, :assigner_unit,
-       (CAST(:units AS int[]))[1 + (g::bigint * 7919) % cardinality(CAST(:units AS int[]))], t.deadline, 'normal', 0, t.state, 'nhiem vu ' || g,
+       (CAST(:units AS int[]))[1 + (g::bigint * 7919) % cardinality(CAST(:units AS int[]))], t.deadline, 'normal',
+       0, t.state, 'nhiem vu ' || g,
        t.created, t.created,
        CASE WHEN t.state = 'accepted' THEN LEAST(t.deadline + (random() * 20 - 14)::int, CURRENT_DATE) END, 1
 FROM generate_series(:start, :stop) AS g
@@ -83,7 +85,8 @@ def ensure_data(engine: Engine, wanted: int) -> int:
                    "city_pc_standing")
         first = session.execute(text(
             "INSERT INTO directive (source, number, issued_on, summary, created_by_id, unit_id, created_at) "
-            "SELECT (CAST(:sources AS text[]))[1 + g % 6], g || '/TB-VP', CURRENT_DATE - g % 700, 'Chỉ đạo ' || g, :who, :unit, now() "
+            "SELECT (CAST(:sources AS text[]))[1 + g % 6], g || '/TB-VP', CURRENT_DATE - g % 700, 'Chỉ đạo ' || g, "
+            ":who, :unit, now() "
             "FROM generate_series(1, 2000) AS g RETURNING id"),
             {"sources": list(sources), "who": chutich.id, "unit": chutich.unit_id}).scalars().all()
         session.commit()

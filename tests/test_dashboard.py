@@ -8,13 +8,15 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from govhub.models import Directive, Official, Task, Unit
+from govhub.models import Directive, Task, Unit
 from govhub.models.task import DIRECTIVE_SOURCES, TASK_STATES
-from govhub.services import clock, dashboard as D, geo
+from govhub.services import clock, geo
+from govhub.services import dashboard as D
 from govhub.services.errors import NotFound
 from govhub.services.org import LEADING_KINDS, LOCAL_KINDS
 from govhub.services.task_status import STATUSES, report_status
@@ -83,12 +85,13 @@ def test_aggregates_equal_a_brute_force_count(session: Session, official, tasks,
         session.flush()
         rows = []
         for lead, assigner, state, deadline, done, created, src in tasks:
-            rows.append(dict(
-                title="t", assigner_id=chutich.id, assigner_unit_id=units[assigner].id, lead_unit_id=units[lead].id,
-                state=state, deadline=today + timedelta(days=deadline) if deadline is not None else None,
-                done_on=today + timedelta(days=done) if state == "accepted" else None,
-                created_at=datetime.now(UTC) - timedelta(days=created),
-                directive_id=directives[src].id if src < len(directives) else None))
+            rows.append({
+                "title": "t", "assigner_id": chutich.id, "assigner_unit_id": units[assigner].id,
+                "lead_unit_id": units[lead].id, "state": state,
+                "deadline": today + timedelta(days=deadline) if deadline is not None else None,
+                "done_on": today + timedelta(days=done) if state == "accepted" else None,
+                "created_at": datetime.now(UTC) - timedelta(days=created),
+                "directive_id": directives[src].id if src < len(directives) else None})
         if rows:
             session.execute(insert(Task), rows)
         session.flush()
@@ -109,7 +112,7 @@ def test_trend_counts_weeks(session: Session, official, monkeypatch) -> None:  #
     saigon, bencat = _units(session, "26740", "25813")
     today = clock.today()
     monday = today - timedelta(days=today.weekday())
-    base = dict(title="t", assigner_id=chutich.id, assigner_unit_id=chutich.unit_id)
+    base = {"title": "t", "assigner_id": chutich.id, "assigner_unit_id": chutich.unit_id}
     before = D.board(session, chutich, D.Filters(), today).trend
     session.execute(insert(Task), [
         # assigned this week, open within its deadline
