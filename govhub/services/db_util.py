@@ -22,10 +22,8 @@ def claim_keys(session: Session, model: type, key_column: str, rows: list[dict])
     transaction or an earlier run already holds are not returned). On PostgreSQL a concurrent claim of the same
     key waits for the other transaction and then counts as taken."""
     claimed: set[str] = set()
-    for row in rows:  # one statement per key: RETURNING with ON CONFLICT is reliable row by row on both dialects
-        stmt = _insert(session, model).values(**row).on_conflict_do_nothing().returning(
+    for start in range(0, len(rows), 500):  # one multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING per 500
+        stmt = _insert(session, model).values(rows[start:start + 500]).on_conflict_do_nothing().returning(
             getattr(model, key_column))
-        found = session.execute(stmt).scalar()
-        if found is not None:
-            claimed.add(found)
+        claimed.update(session.execute(stmt).scalars().all())
     return claimed
