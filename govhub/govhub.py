@@ -12,8 +12,11 @@ from starlette.applications import Starlette
 import govhub.pages  # noqa: F401  (registers the pages)
 from govhub.api.auth_routes import routes as auth_routes
 from govhub.api.file_routes import routes as file_routes
+from govhub.api.message_files import routes as message_file_routes
 from govhub.api.oidc_routes import routes as oidc_routes
 from govhub.api.security import security_headers
+from govhub.jobs.scheduler import lifespan as jobs_lifespan
+from govhub.realtime.push import lifespan as push_lifespan
 
 log = logging.getLogger("govhub.app")
 
@@ -27,7 +30,10 @@ def backend_error(exception: Exception) -> EventSpec:
 
 
 app = rx.App(
-    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *file_routes]), security_headers],
+    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *message_file_routes, *file_routes]),
+                     security_headers],
     backend_exception_handler=backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
+app.register_lifespan_task(push_lifespan)  # live push of notifications to open browsers
+app.register_lifespan_task(jobs_lifespan)  # reminders, digest and e-mail, on one leader

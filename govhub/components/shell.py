@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import reflex as rx
 
 from govhub import routes
+from govhub.components.bell import bell
 from govhub.components.i18n import t
 from govhub.components.native_form import native_form
 from govhub.state.base import AppState
+from govhub.state.notifications import NotificationState
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ NAV: list[NavItem] = [
     NavItem(routes.ASSIGN, "nav.assign", "send", leaders_only=True),
     NavItem(routes.OVERSIGHT, "nav.oversight", "chart-column", leaders_only=True),
     NavItem(routes.DIRECTORY, "nav.directory", "book-user"),
+    NavItem("/messages", "nav.messages", "messages-square"),
 ]
 
 
@@ -124,7 +127,7 @@ def me_block() -> rx.Component:
 
 def sidebar() -> rx.Component:
     return rx.vstack(
-        brand(),
+        rx.hstack(brand(), rx.spacer(), bell("desktop"), width="100%", align="center"),
         rx.divider(),
         rx.vstack(*[_side_link(i) for i in NAV], spacing="1", width="100%"),
         rx.spacer(),
@@ -148,6 +151,7 @@ def top_bar() -> rx.Component:
     return rx.hstack(
         brand(),
         rx.spacer(),
+        bell("phone"),
         rx.popover.root(
             rx.popover.trigger(
                 rx.button(rx.avatar(fallback=AppState.me.initials, size="2", radius="full", color_scheme="indigo"),
@@ -216,7 +220,8 @@ def app_page(route: str, on_load: list | None = None) -> Callable:
     """Register a signed-in page: the shell around it and the sign-in check before anything loads."""
 
     def decorator(render: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        @rx.page(route=route, title="GovHub", on_load=[AppState.require_login, *(on_load or [])])
+        @rx.page(route=route, title="GovHub",
+                 on_load=[AppState.require_login, NotificationState.load, *(on_load or [])])
         def page() -> rx.Component:
             return shell(render())
 

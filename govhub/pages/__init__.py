@@ -1,3 +1,14 @@
 """The pages; importing this package registers them."""
 
-from govhub.pages import assign, directory, directory_import, documents, follow_up, home, login, oversight, task  # noqa: F401
+from govhub.pages import (  # noqa: F401
+    assign,
+    directory,
+    directory_import,
+    documents,
+    follow_up,
+    home,
+    login,
+    messages,
+    oversight,
+    task,
+)
