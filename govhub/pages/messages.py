@@ -120,9 +120,8 @@ def _composer() -> rx.Component:
                     id="msg-files", multiple=True, max_files=5, border="none", padding="0",
                     on_drop=S.attach(rx.upload_files(upload_id="msg-files")),
                 ),
-                rx.text(as_="label", children=[rx.checkbox(name="instruction", id="msg-instruction"), " ",
-                                               t("messages.as_instruction")], size="2",
-                        display="flex", align_items="center", gap="4px"),
+                rx.text(rx.checkbox(name="instruction", id="msg-instruction"), " ", t("messages.as_instruction"),
+                        as_="label", size="2", display="flex", align_items="center", gap="4px"),
                 rx.spacer(),
                 rx.button(rx.icon("send", size=14), t("messages.send"), type="submit", id="msg-send"),
                 width="100%", align="center", wrap="wrap", spacing="2",
@@ -189,9 +188,8 @@ def _person(p: PersonOption) -> rx.Component:
 
 
 def _news_unit(u: NewsTarget) -> rx.Component:
-    return rx.text(as_="label", children=[rx.checkbox(checked=S.news_picked.contains(u.id),
-                                                      on_change=lambda _v: S.toggle_news_unit(u.id)), " ", u.name],
-                   size="2", display="flex", align_items="center", gap="6px")
+    return rx.text(rx.checkbox(checked=S.news_picked.contains(u.id), on_change=lambda _v: S.toggle_news_unit(u.id)),
+                   " ", u.name, as_="label", size="2", display="flex", align_items="center", gap="6px")
 
 
 def _dialogs() -> rx.Component:
@@ -225,10 +223,10 @@ def _dialogs() -> rx.Component:
                     rx.text_area(name="body", placeholder=t("messages.news_body"), max_length=4000, rows="4",
                                  width="100%", id="news-body"),
                     rx.radio_group.root(
-                        rx.flex(rx.text(as_="label", children=[rx.radio_group.item(value="all"), " ",
-                                                               t("messages.news_everyone")], size="2"),
-                                rx.text(as_="label", children=[rx.radio_group.item(value="units"), " ",
-                                                               t("messages.news_units")], size="2"),
+                        rx.flex(rx.text(rx.radio_group.item(value="all"), " ", t("messages.news_everyone"),
+                                        as_="label", size="2"),
+                                rx.text(rx.radio_group.item(value="units"), " ", t("messages.news_units"),
+                                        as_="label", size="2"),
                                 gap="4"),
                         name="audience", default_value="units"),
                     rx.scroll_area(rx.vstack(rx.foreach(S.news_units, _news_unit), spacing="1"), max_height="200px",
