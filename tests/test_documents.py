@@ -50,9 +50,8 @@ def refused(session: Session, fn: Callable[..., Any], *args: Any, error: type = 
     """``fn`` refuses with ``error`` (and ``key``), and nothing was written."""
     before = {m.__name__: session.exec(select(func.count()).select_from(m)).one()
               for m in (Document, DocStep, DocFile, DocSignature, Notification)}
-    with pytest.raises(error) as info:
-        with session.begin_nested():
-            fn(session, *args, **kwargs)
+    with pytest.raises(error) as info, session.begin_nested():
+        fn(session, *args, **kwargs)
     after = {m.__name__: session.exec(select(func.count()).select_from(m)).one()
              for m in (Document, DocStep, DocFile, DocSignature, Notification)}
     assert after == before
@@ -194,12 +193,11 @@ def test_editing_a_route_changes_the_next_document_only(session: Session, offici
             assignee_kind="position", position_id=chanh_vp.id, error=NotFound)
     assert route.id not in {r.id for r in doc_routes.manageable_routes(session, other)}
     assert route.id in {r.id for r in doc_routes.manageable_routes(session, tp1)}
-    # the sign step moves to stage 2; a review by the office chief comes first
-    sign = session.exec(select(doc_routes.DocRouteStep).where(doc_routes.DocRouteStep.route_id == route.id)).one()
-    sign.stage = 2
+    # a review by the office chief at stage 1: signing moves after it
     doc_routes.do_add_step(session, admin, route.id, route.version, stage=1, kind="review",
                            assignee_kind="position", position_id=chanh_vp.id)
-    assert doc_routes.route_detail(session, tp1, route.id).problem == ""
+    detail = doc_routes.route_detail(session, tp1, route.id)
+    assert detail.problem == "" and [(st.stage, st.kind) for st in detail.steps] == [(1, "review"), (2, "sign")]
     after = new_doc(session, cv)
     assert pending(session, after) == {"tp1.saigon"}
     assert pending(session, before) == {"ct.saigon"}  # already on its way: keeps its steps
@@ -211,7 +209,7 @@ def test_route_rules(session: Session, official) -> None:
     assert route.unit_id == unit(session, "26740").id
     assert doc_routes.route_detail(session, tp1, route.id).problem == "doc.route.problem.empty"
     doc_routes.do_add_step(session, tp1, route.id, route.version, stage=1, kind="sign", assignee_kind="unit_head")
-    doc_routes.do_add_step(session, tp1, route.id, route.version, stage=2, kind="review",
+    doc_routes.do_add_step(session, tp1, route.id, route.version, stage=2, kind="sign",
                            assignee_kind="official", official_id=ct.id)
     assert doc_routes.route_detail(session, tp1, route.id).problem == "doc.route.problem.sign_last"
     assert route.id not in {r.id for r in doc_routes.available_routes(session, "thong_bao", route.unit_id)}

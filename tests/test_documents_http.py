@@ -20,7 +20,7 @@ from govhub.services import documents as D
 from govhub.services.auth import COOKIE_NAME
 from govhub.services.seed import DEMO_PASSWORD, seed_demo
 from govhub.services.seed_documents import demo_pdf
-from govhub.state.documents import DocumentState, DocumentsState, RouteAdminState
+from govhub.state.documents import DocumentsState, DocumentState, RouteAdminState
 from tests.statekit import call, make_root, substate
 
 PDF = demo_pdf("Tai ve")

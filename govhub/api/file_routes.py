@@ -11,10 +11,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from govhub.db import session_scope
-from govhub.services import documents
+from govhub.services import audit, documents
 from govhub.services.auth import COOKIE_NAME, official_for_token
 from govhub.services.errors import NotFound
-from govhub.services import audit
 
 
 def _audit_refusal(token: str | None, file_id: int, ip: str) -> None:

@@ -262,9 +262,15 @@ def do_add_step(session: Session, actor: Official, route_id: int, version: int, 
                 person.unit_id not in subtree_units(session, route.unit_id):
             raise Invalid("doc.route.error.assignee")
         step.official_id = person.id
-    if len(steps_of(session, route.id)) >= MAX_STEPS:
+    existing = steps_of(session, route.id)
+    if len(existing) >= MAX_STEPS:
         raise Invalid("doc.route.error.too_many")
     _bump(session, route, version)
+    signs = [s for s in existing if s.kind == "sign"]
+    if kind == "review" and signs and stage >= min(s.stage for s in signs):
+        for s in signs:  # a review goes before signing: signing moves after it
+            s.stage = stage + 1
+            session.add(s)
     session.add(step)
     session.flush()
     _audit(session, actor, "step_added", route, step=step.id, stage=stage, kind=kind, assignee=assignee_kind,

@@ -121,7 +121,8 @@ def read_file(session: Session, actor: Official, file_id: int) -> tuple[DocFile,
 
 def _bump(session: Session, doc: Document, expected_version: int) -> None:
     try:
-        result = session.execute(update(Document).where(Document.id == doc.id, Document.version == int(expected_version))
+        result = session.execute(update(Document)
+                                 .where(Document.id == doc.id, Document.version == int(expected_version))
                                  .values(version=int(expected_version) + 1, updated_at=clock.now())
                                  .execution_options(synchronize_session=False))
     except OperationalError as exc:  # SQLite: a concurrent writer won the race

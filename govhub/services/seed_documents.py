@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from sqlmodel import Session, select
 
 from govhub.models import Document, Official, Position, Unit
-from govhub.services import documents as D
 from govhub.services import doc_routes as R
+from govhub.services import documents as D
 from govhub.services import storage
 
 
@@ -25,7 +25,8 @@ def demo_pdf(title: str) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]

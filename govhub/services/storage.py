@@ -3,6 +3,7 @@ checks every upload passes before anything is stored: size, name, and type by co
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -78,10 +79,8 @@ class LocalFileStore:
         return self._path(key).read_bytes()
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             self._path(key).unlink()
-        except FileNotFoundError:
-            pass
 
 
 _store: FileStore | None = None  # tests may put their own store here
