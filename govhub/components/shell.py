@@ -174,9 +174,27 @@ def top_bar() -> rx.Component:
     )
 
 
+PHONE_BAR = ("nav.home", "nav.documents", "nav.messages", "nav.directory")  # the rest go under "More"
+
+
+def _more_menu() -> rx.Component:
+    """The phone bar's last slot: the pages that do not fit on it."""
+    rest = [i for i in NAV if i.label_key not in PHONE_BAR]
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(rx.vstack(rx.icon("menu", size=22), rx.text(t("nav.more"), size="1"), align="center",
+                                spacing="1"),
+                      variant="ghost", color_scheme="gray", flex="1", height="auto", padding_y="6px",
+                      id="nav-more"),
+        ),
+        rx.popover.content(rx.vstack(*[_side_link(i) for i in rest], spacing="1", width="220px"), side="top"),
+    )
+
+
 def bottom_bar() -> rx.Component:
     return rx.hstack(
-        *[_bottom_link(i) for i in NAV],
+        *[_bottom_link(i) for i in NAV if i.label_key in PHONE_BAR],
+        _more_menu(),
         display=["flex", "flex", "none"],
         position="fixed",
         bottom="0",
