@@ -16,7 +16,7 @@ KIND_ICONS = {"case": "briefcase", "group": "users", "direct": "user"}
 
 def _conv_row(c: ConversationRow) -> rx.Component:
     current = S.conv_id == c.id
-    return rx.box(
+    return rx.link(
         rx.hstack(
             rx.match(c.kind, *[(k, rx.icon(i, size=16, color=rx.color("gray", 10))) for k, i in KIND_ICONS.items()],
                      rx.icon("message-square", size=16)),
@@ -27,9 +27,12 @@ def _conv_row(c: ConversationRow) -> rx.Component:
                                            class_name="conv-unread")),
             align="center", spacing="2", width="100%",
         ),
-        on_click=S.open_conversation(c.id),
+        href="/messages/" + c.id.to_string(),
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+        display="block",
         padding="10px 12px",
-        cursor="pointer",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         background=rx.cond(current, rx.color("indigo", 3), "transparent"),
         class_name="conv-row",
@@ -37,7 +40,7 @@ def _conv_row(c: ConversationRow) -> rx.Component:
     )
 
 
-def _list() -> rx.Component:
+def _list(display: list[str] | str) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.button(rx.icon("user-plus", size=14), t("messages.new_direct"), size="1", variant="soft",
@@ -59,7 +62,7 @@ def _list() -> rx.Component:
         spacing="3",
         width=["100%", "100%", "320px"],
         min_width=["0", "0", "320px"],
-        display=rx.cond(S.conv_id > 0, ["none", "none", "flex"], "flex"),
+        display=display,
     )
 
 
@@ -134,7 +137,7 @@ def _composer() -> rx.Component:
     )
 
 
-def _conversation() -> rx.Component:
+def _conversation(display: list[str] | str) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.button(rx.icon("arrow-left", size=16), variant="ghost", on_click=S.back_to_list,
@@ -167,7 +170,7 @@ def _conversation() -> rx.Component:
         ),
         _composer(),
         spacing="3", flex="1", min_width="0", width="100%",
-        display=rx.cond(S.conv_id > 0, "flex", ["none", "none", "flex"]),
+        display=display,
     )
 
 
@@ -263,10 +266,15 @@ def task_group_page() -> rx.Component:
 
 def _page() -> rx.Component:
     return rx.vstack(
-        rx.heading(t("messages.title"), size="6", display=rx.cond(S.conv_id > 0, ["none", "none", "block"], "block")),
+        rx.cond(S.conv_id > 0, rx.heading(t("messages.title"), size="6", display=["none", "none", "block"]),
+                rx.heading(t("messages.title"), size="6")),
         rx.cond(S.missing, rx.callout(t("error.not_found"), icon="circle-alert", color_scheme="gray",
                                       id="conv-missing")),
-        rx.flex(_list(), _conversation(), gap="4", width="100%", align="start"),
+        # Phones show the list or the open conversation; desktops both, side by side.
+        rx.cond(S.conv_id > 0,
+                rx.flex(_list(["none", "none", "flex"]), _conversation("flex"), gap="4", width="100%", align="start"),
+                rx.flex(_list("flex"), _conversation(["none", "none", "flex"]), gap="4", width="100%",
+                        align="start")),
         _dialogs(),
         spacing="3", width="100%",
     )

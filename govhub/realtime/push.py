@@ -88,7 +88,7 @@ async def _push_token(token: str, official_id: int, summary: tuple) -> None:
 
     async with _app.modify_state(rx.BaseStateToken(ident=token, cls=NotificationState)) as root:
         bell = await root.get_state(NotificationState)
-        if bell._official_id != official_id:  # the tab now belongs to someone else, or signed out
+        if bell._owner_id != official_id:  # the tab now belongs to someone else, or signed out
             return
         bell._apply_push(*summary)
         if any(n.kind == "news" for n in summary[1]):

@@ -121,9 +121,9 @@ class MessagesState(AppState):
     @guarded
     async def open_conversation(self, conversation_id: int):
         """Show another conversation."""
-        await self._open(int(conversation_id))
-        await self._load_list()
-        return rx.call_script(f"window.history.replaceState(null, '', '/messages/{self.conv_id}')")
+        cid = _as_id(conversation_id)
+        await self._call(lambda s, a: messages.access_conversation(s, a, cid))
+        return rx.redirect(messages.conversation_link(cid))
 
     @rx.event
     @guarded
@@ -276,9 +276,7 @@ class MessagesState(AppState):
         if self.dialog == "direct":
             conversation = await self._call(lambda s, a: messages.do_direct(s, a, oid))
             self.dialog = ""
-            await self._open(conversation.id)
-            await self._load_list()
-            return rx.call_script(f"window.history.replaceState(null, '', '/messages/{conversation.id}')")
+            return rx.redirect(messages.conversation_link(conversation.id))
         if all(p.id != oid for p in self.chosen):
             self.chosen = [*self.chosen, person]
 
@@ -296,8 +294,7 @@ class MessagesState(AppState):
         title, ids = str(form.get("title", "")), [p.id for p in self.chosen]
         conversation = await self._call(lambda s, a: messages.do_create_group(s, a, title, ids))
         self.dialog, self.chosen, self.people = "", [], []
-        await self._open(conversation.id)
-        await self._load_list()
+        return rx.redirect(messages.conversation_link(conversation.id))
 
     @rx.event
     @guarded

@@ -24,7 +24,8 @@ class NotificationState(AppState):
     items: list[BellItem] = []
     msg_unread: int = 0
     news: list[NewsItem] = []
-    live: int = 0  # bumped by every push (tests and the bell's little animation watch it)
+    live: int = 0  # bumped by every push (tests watch it)
+    _owner_id: int = 0  # whose bell this tab shows (a push for anyone else is ignored)
 
     async def _refresh(self) -> None:
         locale = self.locale
@@ -35,6 +36,7 @@ class NotificationState(AppState):
                     actor.id)
 
         self.unread, self.items, self.msg_unread, self.news, official_id = await self._call(work)
+        self._owner_id = official_id
         token = self.router.session.client_token
         if token:
             await get_registry().register(official_id, token)
