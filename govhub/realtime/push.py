@@ -64,23 +64,42 @@ async def push_to(official_ids: set[int]) -> int:
     summary = await asyncio.to_thread(load)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(official_id: int, token: str) -> bool:
+    async def one(official_id: int, token: str, locale: str) -> bool:
         async with gate:
             if not await _connected(token):
                 await registry.forget(token)
                 return False
+            unread, newest = summary.get(official_id, (0, []))
             try:
-                await _push_token(token, official_id, summary.get(official_id, (0, [])))
+                if newest and newest[0].link.startswith("/messages/"):
+                    await _push_state(token, official_id, unread, newest)  # an open conversation may need it
+                else:
+                    await _push_delta(token, unread, newest, locale)
             except Exception:  # noqa: BLE001  (one tab's failure must not stop the others)
                 log.exception("push to a tab failed")
                 return False
             return True
 
-    results = await asyncio.gather(*(one(o, t) for o, ts in tokens.items() for t in ts))
+    results = await asyncio.gather(*(one(o, t, loc) for o, tabs in tokens.items() for t, loc in tabs))
     return sum(results)
 
 
-async def _push_token(token: str, official_id: int, summary: tuple) -> None:
+async def _push_delta(token: str, unread: int, newest: list, locale: str) -> None:
+    """The cheap path (task news, reminders, important news): the bell's new values sent straight to the tab,
+    without loading its state (the state catches up on its next refresh, which sets every bell var)."""
+    from dataclasses import asdict
+
+    from reflex.state import StateUpdate
+
+    from govhub.state.notifications import LIMIT, NotificationState
+
+    bell = {"unread_rx_state_": unread, "items_rx_state_": [asdict(push.render(n, locale)) for n in newest[:LIMIT]],
+            "live_rx_state_": max((n.id for n in newest), default=0)}
+    await _app.event_namespace.emit_update(StateUpdate(delta={NotificationState.get_full_name(): bell}), token)
+
+
+async def _push_state(token: str, official_id: int, unread: int, newest: list) -> None:
+    """Messages: through the tab's state, so an open conversation shows the new message too."""
     import reflex as rx
 
     from govhub.state.messages import MessagesState
@@ -90,13 +109,11 @@ async def _push_token(token: str, official_id: int, summary: tuple) -> None:
         bell = await root.get_state(NotificationState)
         if bell._owner_id != official_id:  # the tab now belongs to someone else, or signed out
             return
-        bell._apply_push(*summary)
-        if any(n.kind == "news" for n in summary[1]):
-            await bell._reload_news(official_id)
-        conversations = {n.link for n in summary[1] if n.link.startswith("/messages/")}
-        if conversations:
+        bell._apply_push(unread, newest)
+        links = {n.link for n in newest[:5] if n.read_at is None and n.link.startswith("/messages/")}
+        if links:
             chat = await root.get_state(MessagesState)
-            await chat._on_push(official_id, conversations)
+            await chat._on_push(official_id, links)
 
 
 @contextlib.asynccontextmanager

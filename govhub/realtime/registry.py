@@ -18,24 +18,25 @@ class MemoryRegistry:
     """One worker: a dict is the whole truth."""
 
     def __init__(self) -> None:
-        self._by_official: dict[int, dict[str, float]] = {}
+        self._by_official: dict[int, dict[str, tuple[float, str]]] = {}
         self._owner: dict[str, int] = {}
 
-    async def register(self, official_id: int, token: str) -> None:
+    async def register(self, official_id: int, token: str, locale: str = "vi") -> None:
         previous = self._owner.get(token)
         if previous is not None and previous != official_id:
             self._by_official.get(previous, {}).pop(token, None)
         self._owner[token] = official_id
-        self._by_official.setdefault(official_id, {})[token] = time.time()
+        self._by_official.setdefault(official_id, {})[token] = (time.time(), locale)
 
     async def forget(self, token: str) -> None:
         official_id = self._owner.pop(token, None)
         if official_id is not None:
             self._by_official.get(official_id, {}).pop(token, None)
 
-    async def tokens_for(self, official_ids: set[int]) -> dict[int, list[str]]:
+    async def tokens_for(self, official_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+        """Each official's open tabs as (client token, the tab's language)."""
         cutoff = time.time() - TTL_SECONDS
-        return {o: [t for t, seen in self._by_official.get(o, {}).items() if seen >= cutoff]
+        return {o: [(t, loc) for t, (seen, loc) in self._by_official.get(o, {}).items() if seen >= cutoff]
                 for o in official_ids if self._by_official.get(o)}
 
     async def count(self) -> int:
@@ -43,7 +44,8 @@ class MemoryRegistry:
 
 
 class RedisRegistry:
-    """Several workers: a set of tokens per official, and each token's official, in Redis (expiring)."""
+    """Several workers: a hash per official (token → the tab's language), and each token's official, in Redis
+    (expiring)."""
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as aioredis
@@ -59,28 +61,30 @@ class RedisRegistry:
     def _token_key(token: str) -> str:
         return f"{PREFIX}:t:{token}"
 
-    async def register(self, official_id: int, token: str) -> None:
+    async def register(self, official_id: int, token: str, locale: str = "vi") -> None:
         previous = await self._redis.getset(self._token_key(token), official_id)
         pipe = self._redis.pipeline()
         if previous is not None and int(previous) != official_id:
-            pipe.srem(self._official_key(int(previous)), token)
+            pipe.hdel(self._official_key(int(previous)), token)
         pipe.expire(self._token_key(token), TTL_SECONDS)
-        pipe.sadd(self._official_key(official_id), token)
+        pipe.hset(self._official_key(official_id), token, locale)
         pipe.expire(self._official_key(official_id), TTL_SECONDS)
         await pipe.execute()
 
     async def forget(self, token: str) -> None:
         previous = await self._redis.getdel(self._token_key(token))
         if previous is not None:
-            await self._redis.srem(self._official_key(int(previous)), token)
+            await self._redis.hdel(self._official_key(int(previous)), token)
 
-    async def tokens_for(self, official_ids: set[int]) -> dict[int, list[str]]:
+    async def tokens_for(self, official_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+        """Each official's open tabs as (client token, the tab's language)."""
         ids = sorted(official_ids)
         pipe = self._redis.pipeline()
         for o in ids:
-            pipe.smembers(self._official_key(o))
+            pipe.hgetall(self._official_key(o))
         found = await pipe.execute()
-        return {o: sorted(t.decode() for t in tokens) for o, tokens in zip(ids, found, strict=True) if tokens}
+        return {o: sorted((t.decode(), loc.decode()) for t, loc in tabs.items())
+                for o, tabs in zip(ids, found, strict=True) if tabs}
 
     async def count(self) -> int:
         n = 0

@@ -35,7 +35,7 @@ from govhub.services import audit, clock
 from govhub.services.case_groups import add_members
 from govhub.services.db_util import insert_ignore
 from govhub.services.errors import Invalid, NotFound
-from govhub.services.notifications import notify, notify_many
+from govhub.services.notifications import notify
 from govhub.services.org import LEADING_KINDS, LOCAL_KINDS, is_admin, unit_ancestors
 from govhub.services.task_rules import can_see, is_leader, is_standing_member
 from govhub.services.text import fold
@@ -526,8 +526,11 @@ def do_broadcast(session: Session, actor: Official, title: str, body: str, unit_
     import json
 
     params = json.dumps({"title": name, "actor": actor.full_name}, ensure_ascii=False)
-    notify_many(session, [{"recipient_id": r, "kind": "news", "task_id": None, "actor_id": actor.id,
-                           "params": params, "link": "/"} for r in recipients])
+    # A city-wide fan-out (tens of thousands of rows): a Core executemany, announced after commit like notify().
+    session.execute(Notification.__table__.insert(), [
+        {"recipient_id": r, "kind": "news", "task_id": None, "actor_id": actor.id, "params": params, "link": "/",
+         "created_at": now, "read_at": None} for r in recipients])
+    session.info.setdefault("notified", set()).update(recipients)
     audit.record(session, "news.published", actor_id=actor.id, object_type="news", object_id=news.id,
                  detail={"units": unit_ids or "all", "recipients": len(recipients)})
     return news

@@ -47,9 +47,9 @@ def bell(session: Session, official: Official, locale: str, limit: int = 15) -> 
     return unread, [render(n, locale) for n in rows]
 
 
-def summaries(session: Session, official_ids: set[int]) -> dict[int, tuple[int, list[Notification]]]:
-    """For each official: the unread count and their newest unread rows (at most 5), in two queries
-    whatever the number of officials: what a push needs."""
+def summaries(session: Session, official_ids: set[int], limit: int = 15) -> dict[int, tuple[int, list[Notification]]]:
+    """For each official: the unread count and their newest rows (at most ``limit``, newest first), in two
+    queries whatever the number of officials: what a push needs."""
     ids = sorted(official_ids)
     if not ids:
         return {}
@@ -58,9 +58,9 @@ def summaries(session: Session, official_ids: set[int]) -> dict[int, tuple[int, 
         .group_by(Notification.recipient_id)).all())
     ranked = select(Notification.id, func.row_number().over(
         partition_by=Notification.recipient_id, order_by=Notification.id.desc()).label("rn")).where(
-        Notification.recipient_id.in_(ids), Notification.read_at.is_(None)).subquery()
-    rows = session.exec(select(Notification).join(ranked, ranked.c.id == Notification.id).where(ranked.c.rn <= 5)
-                        .order_by(Notification.id)).all()
+        Notification.recipient_id.in_(ids)).subquery()
+    rows = session.exec(select(Notification).join(ranked, ranked.c.id == Notification.id).where(
+        ranked.c.rn <= limit).order_by(Notification.id.desc())).all()
     newest: dict[int, list[Notification]] = {}
     for n in rows:
         session.expunge(n)

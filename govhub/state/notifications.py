@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from govhub.db import session_scope
-from govhub.models import Notification, Official
+from govhub.models import Notification
 from govhub.realtime.registry import get_registry
 from govhub.services import messages, push
 from govhub.services.messages import NewsItem
@@ -24,7 +21,7 @@ class NotificationState(AppState):
     items: list[BellItem] = []
     msg_unread: int = 0
     news: list[NewsItem] = []
-    live: int = 0  # bumped by every push (tests watch it)
+    live: int = 0  # the newest notification id pushed to this tab (tests watch it)
     _owner_id: int = 0  # whose bell this tab shows (a push for anyone else is ignored)
 
     async def _refresh(self) -> None:
@@ -39,27 +36,17 @@ class NotificationState(AppState):
         self._owner_id = official_id
         token = self.router.session.client_token
         if token:
-            await get_registry().register(official_id, token)
+            await get_registry().register(official_id, token, locale)
 
     def _apply_push(self, unread: int, newest: list[Notification]) -> None:
-        """A push arrived: the new count, the new rows on top of the list (rendered in this tab's language)."""
-        self.unread = unread
+        """A push arrived (``newest``: the official's newest rows, newest first): the count and the list again,
+        rendered in this tab's language."""
         known = {i.id for i in self.items}
-        fresh = [push.render(n, self.locale) for n in reversed(newest) if n.id not in known]
-        if fresh:
-            self.items = (fresh + self.items)[:LIMIT]
-        self.msg_unread += sum(1 for n in fresh if n.kind in ("message", "instruction"))
-        self.live += 1
-
-    async def _reload_news(self, official_id: int) -> None:
-        """News arrived: the pinned block is read again (by official id: a push carries no cookie)."""
-
-        def work() -> list[NewsItem]:
-            with session_scope() as session:
-                actor = session.get(Official, official_id)
-                return messages.pinned_news(session, actor) if actor else []
-
-        self.news = await asyncio.to_thread(work)
+        self.msg_unread += sum(1 for n in newest if n.id not in known and n.read_at is None
+                               and n.kind in ("message", "instruction"))
+        self.unread = unread
+        self.items = [push.render(n, self.locale) for n in newest[:LIMIT]]
+        self.live = max([self.live, *(n.id for n in newest)])
 
     @rx.event
     @guarded
