@@ -45,6 +45,8 @@ json_values = st.recursive(scalars, lambda inner: st.one_of(
 
 HANDLERS = [(cls, name) for cls in app_states() for name in handler_names(cls) if name != "setvar"]
 ALLOWED_GROWTH = {"audit_event"}
+# Handlers whose whole point is to change the caller's own rows whatever the arguments (they take none).
+OWN_WRITES = {"NotificationState.read_all": "marks the caller's own notifications read"}
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +102,8 @@ def test_handlers_survive_hostile_arguments(insider_token: str, cls: type, name:
         assert grown <= ALLOWED_GROWTH, grown
 
     run()
-    assert db_fingerprint() == data, "hostile input changed data"
+    if f"{cls.__name__}.{name}" not in OWN_WRITES:
+        assert db_fingerprint() == data, "hostile input changed data"
 
 
 def test_the_error_handler_never_shows_the_exception() -> None:
