@@ -58,7 +58,7 @@ async def start(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     ip, callback = client_ip(request), redirect_uri(request)
 
-    def work() -> str | None:
+    def work() -> tuple[str, str] | None:
         with session_scope() as session:
             if store.recent_starts(session, ip, settings.oidc_login_minutes) >= MAX_STARTS_PER_IP:
                 audit.record(session, "auth.sso_refused", detail={"reason": "too_many_starts"}, client_ip=ip)
