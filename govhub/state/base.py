@@ -17,6 +17,7 @@ from govhub.api.auth_routes import safe_next
 from govhub.db import session_scope
 from govhub.i18n import LOCALES, normalize_locale, translate
 from govhub.services.auth import COOKIE_NAME, official_for_token
+from govhub.realtime.registry import get_registry
 from govhub.services import audit
 from govhub.services.errors import GovHubError, NotFound
 from govhub.services.me import MeCard, me_card, set_locale
@@ -81,6 +82,10 @@ class AppState(rx.State):
         self.lang_cookie = lang
         self.locale = normalize_locale(lang or None)
 
+    async def _forget_tab(self) -> None:
+        """Stop live pushes to this tab: nobody is signed in here any more."""
+        await get_registry().forget(self.router.session.client_token)
+
     def _to_login(self) -> EventSpec:
         """Send the browser to sign in, and back here afterwards."""
         return rx.redirect(f"/login?next={quote(self.router.url.path or '/')}", replace=True)
@@ -104,6 +109,7 @@ class AppState(rx.State):
             card, official_id = await self._call(lambda s, actor: (me_card(s, actor), actor.id))
         except NotSignedIn:
             self._forget_official()
+            await self._forget_tab()
             return self._to_login()
         self._apply_me(card, official_id)
 
@@ -113,6 +119,7 @@ class AppState(rx.State):
         if await asyncio.to_thread(_signed_in_id, self._token()):
             return rx.redirect("/", replace=True)
         self._forget_official()
+        await self._forget_tab()
         params = self.router.url.query_parameters
         self.login_error = params.get("error") if params.get("error") in ("invalid", "locked") else ""
         self.login_next = safe_next(params.get("next"))
