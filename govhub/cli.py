@@ -79,6 +79,16 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tally_rebuild(_args: argparse.Namespace) -> int:
+    from govhub.services.tally import rebuild
+
+    started = time.perf_counter()
+    with session_scope() as session:
+        cells = rebuild(session)
+    print(f"oversight counters recomputed from the tasks: {cells} cells in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def _user_create(args: argparse.Namespace) -> int:
     from govhub.services.accounts import create_official
 
@@ -109,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="database and counts")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=_status)
+    tally = sub.add_parser("tally", help="the oversight counters").add_subparsers(dest="tally_command", required=True)
+    tally.add_parser("rebuild", help="recompute them from the tasks (after writing tasks outside the services)"
+                     ).set_defaults(func=_tally_rebuild)
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
     create = user.add_parser("create", help="add an account")
     create.add_argument("username")

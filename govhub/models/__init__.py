@@ -26,6 +26,7 @@ from govhub.models.messages import (
 )
 from govhub.models.oidc import OidcIdentity, OidcLogin, OidcSession
 from govhub.models.org import Official, OfficialPost, Position, Unit
+from govhub.models.tally import TaskTally
 from govhub.models.task import (
     DeadlineChange,
     Directive,
@@ -43,4 +44,5 @@ __all__ = [
     "Conversation", "ConversationMember", "JobEffect", "Message", "MessageAck", "MessageAttachment", "News",
     "NewsUnit", "OutboxEmail", "PersonalReminder",
     "DocFile", "DocRecipient", "DocRegister", "DocRoute", "DocRouteStep", "DocSignature", "DocStep", "Document",
+    "TaskTally",
 ]

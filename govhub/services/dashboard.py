@@ -1,9 +1,12 @@
 """Oversight: how the departments and the 168 wards, communes and special zone keep their deadlines.
 
 The figures are the Government Office's four categories (done on time, done late, open within the deadline, open
-overdue), derived from dates by ``report_status_sql`` — nothing is stored. A task counts for the unit that leads it
-when it was assigned from outside that unit (a ward's own delegation to its staff is the ward's business, not a
-second task on the city's board); cancelled tasks do not count. The period is when a task was assigned.
+overdue), derived from dates by ``report_status_sql``; the board reads them from counters that every task change
+keeps in step (``services/tally.py``, table ``task_tally``), so it never scans the task table; ``_unit_counts_scan``
+and ``_trend_scan`` keep the direct GROUP BY over the tasks as the reference the tests compare with. A task counts
+for the unit that leads it when it was assigned from outside that unit (a ward's own delegation to its staff is the
+ward's business, not a second task on the city's board); cancelled tasks do not count. The period is when a task
+was assigned.
 
 Who sees what (decided here, once):
 - the City People's Committee's Standing Committee (leaders of the city unit): every department and ward;
@@ -19,12 +22,13 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from govhub.models import Directive, Official, Task, Unit
+from govhub.models import Directive, Official, Task, TaskTally, Unit
+from govhub.models.tally import ALL_SOURCES, NO_DEADLINE
 from govhub.models.task import DIRECTIVE_SOURCES, OPEN_STATES
 from govhub.services import clock
 from govhub.services.errors import NotFound
@@ -214,8 +218,53 @@ def base_where(filters: Filters, today: date):  # noqa: ANN201
     return and_(*parts)
 
 
+def _tally_where(scope: Scope, source: str, grain: str, start: date | None) -> list:
+    """The counter cells of a scope, source and period (``start`` is the first day of the period, or None)."""
+    parts = [TaskTally.grain == grain, TaskTally.source == (source or ALL_SOURCES)]
+    if start is not None:
+        parts.append(TaskTally.period_start >= start)
+    if scope.kind == "department":
+        parts.append(or_(TaskTally.lead_unit_id == scope.unit_id, TaskTally.assigner_unit_id == scope.unit_id))
+    elif scope.kind == "ward":
+        parts.append(TaskTally.lead_unit_id == scope.unit_id)
+    elif scope.kind != "city":
+        raise NotFound()
+    return parts
+
+
 def unit_counts(session: Session, scope: Scope, filters: Filters, today: date) -> dict[int, dict[str, int]]:
-    """Lead unit id → {status: count}: one GROUP BY over the tasks."""
+    """Lead unit id → {status: count}, from the counters (``services/tally.py``): the cells without a deadline,
+    plus the open tasks whose deadline is still ahead (overdue = open with a deadline - those). All time reads the
+    all-time cells (grain 'a'); the year, quarter and month start on a month boundary (grain 'm'), the week on a
+    Monday (grain 'w'); so the figures are exact."""
+    filters = filters.checked()
+    grain = {"all": "a", "week": "w"}.get(filters.period, "m")
+    where = _tally_where(scope, filters.source, grain, period_start(filters.period, today))
+    cols = (TaskTally.lead_unit_id, TaskTally.outcome, TaskTally.n)
+    # Two key ranges, each an index-only scan on PostgreSQL (an OR would become a bitmap scan of the table).
+    cells = union_all(
+        sa_select(*cols).where(*where, TaskTally.deadline_key == NO_DEADLINE),
+        sa_select(*cols).where(*where, TaskTally.deadline_key >= today, TaskTally.deadline_key < NO_DEADLINE,
+                               TaskTally.outcome == "due")).subquery("cell")
+    rows = session.execute(sa_select(cells.c.lead_unit_id, cells.c.outcome, func.sum(cells.c.n))
+                           .group_by(cells.c.lead_unit_id, cells.c.outcome)).all()
+    got: dict[int, dict[str, int]] = {}
+    for unit_id, outcome, n in rows:
+        got.setdefault(unit_id, {})[outcome] = int(n or 0)
+    out: dict[int, dict[str, int]] = {}
+    for unit_id, c in got.items():
+        due = c.get("due", 0)
+        counts = {"on_time": c.get("on_time", 0), "late": c.get("late", 0), "open": c.get("open", 0) + due,
+                  "overdue": c.get("dated", 0) - due}
+        counts = {k: v for k, v in counts.items() if v}
+        if counts:
+            out[unit_id] = counts
+    return out
+
+
+def _unit_counts_scan(session: Session, scope: Scope, filters: Filters, today: date) -> dict[int, dict[str, int]]:
+    """The reference: the same figures by one GROUP BY over the task table (what ``unit_counts`` did before the
+    counters; slow at city scale — tests compare the two)."""
     status = report_status_sql(today)
     where = base_where(filters.checked(), today)
     extra = _scope_where(scope)
@@ -298,7 +347,31 @@ def _bucket(column, starts: list):  # noqa: ANN001, ANN202
 def trend(session: Session, scope: Scope, filters: Filters, today: date, top: set[int],
           weeks: int = TREND_WEEKS) -> list[TrendPoint]:
     """The last ``weeks`` weeks (Monday to Sunday): assigned, completed, and became overdue (the day after the
-    deadline, for tasks not done by then). The period filter does not apply; the source and scope do."""
+    deadline, for tasks not done by then). The period filter does not apply; the source and scope do.
+    From the weekly counters: created ('w'), completed ('c'), became overdue ('o', keyed by the deadline, so the
+    current week counts only deadlines before today)."""
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    days = [first + timedelta(weeks=i) for i in range(weeks)]
+    points = [TrendPoint(week=d.strftime("%d/%m"), start=d.isoformat()) for d in days]
+    week = _bucket(TaskTally.period_start, days)
+    queries = (
+        ("assigned", "w", TaskTally.deadline_key == NO_DEADLINE),
+        ("completed", "c", TaskTally.deadline_key == NO_DEADLINE),
+        ("overdue", "o", and_(TaskTally.deadline_key >= first - timedelta(days=1), TaskTally.deadline_key < today)),
+    )
+    for attr, grain, cells in queries:
+        rows = session.execute(sa_select(TaskTally.lead_unit_id, week, func.sum(TaskTally.n))
+                               .where(*_tally_where(scope, filters.source, grain, first), cells)
+                               .group_by(TaskTally.lead_unit_id, week)).all()
+        for unit_id, i, n in rows:
+            if unit_id in top and 0 <= i < weeks:
+                setattr(points[i], attr, getattr(points[i], attr) + int(n or 0))
+    return points
+
+
+def _trend_scan(session: Session, scope: Scope, filters: Filters, today: date, top: set[int],
+                weeks: int = TREND_WEEKS) -> list[TrendPoint]:
+    """The reference: the same trend from the task table (what ``trend`` did before the counters)."""
     first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
     days = [first + timedelta(weeks=i) for i in range(weeks)]
     where = base_where(Filters("all", filters.source).checked(), today)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from govhub.models import AuditEvent, DeadlineChange, Directive, Official, Position, Task, Unit
 from govhub.models.task import DIRECTIVE_SOURCES
-from govhub.services import audit, case_groups, clock
+from govhub.services import audit, case_groups, clock, tally
 from govhub.services.errors import Invalid
 from govhub.services.notifications import notify_many
 from govhub.services.org import LEADING_KINDS, LOCAL_KINDS
@@ -114,6 +114,7 @@ def quick_assign(session: Session, actor: Official, directive: DirectiveSpec, ta
         insert(Task).returning(Task.id, sort_by_parameter_order=True),
         [{**base, "lead_unit_id": u, "owner_id": heads[u]} for u in wanted],
     ).scalars())
+    tally.shift(session, added=[{**base, "lead_unit_id": u, "source": row.source, "done_on": None} for u in wanted])
     session.execute(insert(DeadlineChange), [
         {"task_id": t, "old_deadline": None, "new_deadline": task.deadline, "changed_by_id": actor.id, "reason": "",
          "at": now} for t in ids])

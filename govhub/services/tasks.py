@@ -20,7 +20,7 @@ from govhub.models import (
     Unit,
 )
 from govhub.models.task import OPEN_STATES, PRIORITIES
-from govhub.services import audit, case_groups, clock
+from govhub.services import audit, case_groups, clock, tally
 from govhub.services.errors import Conflict, Invalid, NotFound
 from govhub.services.notifications import notify
 from govhub.services.task_rules import (
@@ -163,8 +163,10 @@ def do_accept(session: Session, actor: Official, task_id: int, version: int, tex
     text = clean_text(text, 5000)
     task = _assigner(session, actor, task_id, version)
     _require_state(task, "submitted")
+    before = tally.fact(session, task)
     task.state, task.done_at = "accepted", clock.now()
     task.done_on = clock.local_date(task.submitted_at or task.done_at)
+    tally.shift(session, [before], [tally.fact(session, task, before["source"])])
     session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="accept", percent=100, text=text,
                                at=clock.now()))
     _record(session, actor, "accepted", task, text=text[:1000])
@@ -192,6 +194,7 @@ def do_cancel(session: Session, actor: Official, task_id: int, version: int, rea
     reason = clean_text(reason, 5000, required=True, key="task.error.reason")
     task = _assigner(session, actor, task_id, version)
     _require_state(task, *OPEN_STATES)
+    gone = [tally.fact(session, task)]  # every task cancelled here leaves the counters
     task.state = "cancelled"
     changed: list = []  # (id, new version, owner) of every sub-task cancelled with it
     while found := _open_descendants(session, task.id):
@@ -200,13 +203,18 @@ def do_cancel(session: Session, actor: Official, task_id: int, version: int, rea
         rows = session.execute(
             update(Task).where(Task.id.in_([d.id for d in found]), Task.state.in_(OPEN_STATES))
             .values(state="cancelled", version=Task.version + 1, updated_at=clock.now())
-            .returning(Task.id, Task.version, Task.owner_id).execution_options(synchronize_session=False)).all()
+            .returning(Task.id, Task.version, Task.owner_id, *_FACT_COLUMNS)
+            .execution_options(synchronize_session=False)).all()
         for d in found:  # the loaded objects are stale now
             session.expire(d)
         changed += rows
         if not rows:
             break
-    for d_id, d_version, _ in changed:  # every changed task has its own history row
+    sources = tally.sources_of(session, [r.directive_id for r in changed])
+    gone += [{**{c.key: getattr(r, c.key) for c in _FACT_COLUMNS}, "source": sources[r.directive_id],
+              "state": "new"} for r in changed]  # the values written over (they were open)
+    tally.shift(session, removed=gone)
+    for d_id, d_version, *_ in changed:  # every changed task has its own history row
         audit.record(session, "task.cancelled", actor_id=actor.id, object_type="task", object_id=d_id,
                      detail={"version": d_version, "text": reason[:1000], "parent": task.id}).at = clock.now()
     descendants = [r[0] for r in changed]
@@ -215,6 +223,10 @@ def do_cancel(session: Session, actor: Official, task_id: int, version: int, rea
     notify(session, [task.owner_id, *owners], "task_cancelled", actor=actor,
            task_id=task.id, link=task_link(task.id), title=task.title)
     return task
+
+
+_FACT_COLUMNS = (Task.created_at, Task.lead_unit_id, Task.assigner_unit_id, Task.directive_id, Task.deadline,
+                 Task.done_on)
 
 
 def _open_descendants(session: Session, task_id: int) -> list[Task]:
@@ -265,7 +277,9 @@ def do_decide_extension(session: Session, actor: Official, request_id: int, appr
         session.add(DeadlineChange(task_id=task.id, old_deadline=task.deadline,
                                    new_deadline=request.proposed_deadline, changed_by_id=actor.id,
                                    reason=request.reason, at=clock.now()))
+        before = tally.fact(session, task)
         task.deadline = request.proposed_deadline
+        tally.shift(session, [before], [tally.fact(session, task, before["source"])])
     _record(session, actor, "extension_approved" if approve else "extension_rejected", task, request=request.id,
             proposed=request.proposed_deadline, text=note[:1000])
     notify(session, [request.requested_by_id], "extension_approved" if approve else "extension_rejected",
@@ -339,6 +353,7 @@ def _new_task(session: Session, actor: Official, spec: NewTask, *, unit_id: int 
                 title_folded=fold(spec.title), created_at=now, updated_at=now)
     session.add(task)
     session.flush()
+    tally.shift(session, added=[tally.fact(session, task)])
     _add_coordinators(session, actor, task, coordinators or [])
     case_groups.open_for_task(session, task)
     session.add(DeadlineChange(task_id=task.id, old_deadline=None, new_deadline=task.deadline, changed_by_id=actor.id,
