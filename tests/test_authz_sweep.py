@@ -89,6 +89,7 @@ POLICY: dict[str, str] = {
     "TaskState.request_extension": "refuse",
     "TaskState.decide_extension": "refuse",
     "TaskState.delegate": "refuse",
+    "TaskState.remind_me": "refuse",
     # Oversight: each official's own board (the services scope it; others get "not available").
     "OversightState.load": "any",
     "OversightState.choose_period": "any",

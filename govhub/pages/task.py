@@ -38,6 +38,17 @@ def _fact(label_key: str, value: rx.Component | rx.Var) -> rx.Component:
                      min_width="0")
 
 
+def _side_buttons() -> rx.Component:
+    """Available to everyone who may see the task: its case group, and a personal reminder."""
+    return rx.flex(
+        rx.link(rx.button(rx.icon("messages-square", size=16), t("task.case_group"), variant="outline",
+                          color_scheme="gray"), href="/messages/task/" + T.id.to_string(), id="case-group"),
+        rx.button(rx.icon("bell-plus", size=16), t("task.action.remind_me"), variant="outline", color_scheme="gray",
+                  on_click=TaskState.open_dialog("remind_me"), id="action-remind_me"),
+        wrap="wrap", gap="2",
+    )
+
+
 def _buttons() -> rx.Component:
     def button(action: str, key: str, icon: str, color: str) -> rx.Component:
         handler = TaskState.receive if action == "receive" else TaskState.open_dialog(action)
@@ -142,6 +153,12 @@ def _dialogs() -> rx.Component:
                   ),
                   _text_area("text", "task.field.comment", required=False)),
             _form("delegate", "task.action.delegate", TaskState.delegate, *_delegate_fields()),
+            _form("remind_me", "task.action.remind_me", TaskState.remind_me,
+                  rx.vstack(rx.text(t("task.field.remind_at"), as_="label", html_for="f-at", size="2",
+                                    weight="medium"),
+                            rx.input(id="f-at", name="at", type="datetime-local", required=True, width="100%"),
+                            spacing="1", width="100%"),
+                  _text_area("text", "task.field.comment", required=False)),
             max_width="520px",
         ),
         open=TaskState.dialog != "",
@@ -194,6 +211,7 @@ def _body() -> rx.Component:
                   wrap="wrap", spacing="2"),
         rx.heading(T.title, size="6", id="task-title"),
         _buttons(),
+        _side_buttons(),
         rx.card(
             rx.grid(
                 _fact("task.field.assigner", T.assigner + " — " + T.assigner_unit),

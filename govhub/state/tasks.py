@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import reflex as rx
 
-from govhub.services import clock, inbox, quick_assign, task_views, tasks
+from govhub.services import clock, inbox, quick_assign, reminders, task_views, tasks
 from govhub.services.errors import Invalid, NotFound
 from govhub.services.inbox import InboxItem
 from govhub.services.quick_assign import DirectiveSpec, TargetUnit
@@ -132,7 +132,7 @@ class TaskState(AppState):
     @guarded
     async def open_dialog(self, name: str):
         """Open the form for one action (only those offered to this official)."""
-        if name not in self.task.actions:
+        if name not in (*self.task.actions, "remind_me"):
             raise ValueError("action not offered")
         self.dialog = name
 
@@ -213,6 +213,19 @@ class TaskState(AppState):
             await self._load_task(task_id)
         self.dialog = ""
         return rx.toast.success(self._t("task.done.extension_decided"), position="top-center")
+
+    @rx.event
+    @guarded
+    async def remind_me(self, form: dict):
+        """A personal reminder about this task at a moment I choose (city time)."""
+        task_id, note = self.task.id, str(form.get("text", ""))
+        try:
+            at = datetime.fromisoformat(str(form.get("at", ""))[:16]).replace(tzinfo=clock.city_zone())
+        except ValueError as exc:
+            raise Invalid("reminders.error.when") from exc
+        await self._call(lambda s, a: reminders.do_remind_me(s, a, task_id, at, note))
+        self.dialog = ""
+        return rx.toast.success(self._t("task.done.reminder"), position="top-center")
 
     @rx.event
     @guarded
