@@ -79,7 +79,7 @@ def test_handlers_survive_hostile_arguments(insider_token: str, cls: type, name:
     data = db_fingerprint()
     succeeded: list[bool] = []
 
-    @settings(max_examples=12, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=8, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(payload=st.fixed_dictionaries({}, optional=dict.fromkeys(names, json_values)),
            extra=st.dictionaries(st.sampled_from(["zz", "__class__", "self"]), json_values, max_size=1),
