@@ -50,7 +50,26 @@ def _seed_scale(args: argparse.Namespace) -> int:
     with session_scope() as session:
         added = seed_scale(session, args.officials)
     print(f"added {added} officials in {time.perf_counter() - started:.1f} s")
+    if args.tasks:
+        from govhub.services.seed_tasks import seed_scale_tasks
+
+        started = time.perf_counter()
+        with session_scope() as session:
+            added = seed_scale_tasks(session, args.tasks, progress=print)
+        print(f"added {added} tasks in {time.perf_counter() - started:.1f} s")
+        _analyze()
     return 0
+
+
+def _analyze() -> None:
+    """Fresh planner statistics after a bulk load (what autovacuum or a later ANALYZE would do)."""
+    from sqlalchemy import text
+
+    from govhub.db import get_engine
+
+    engine = get_engine()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
 
 
 def status_counts() -> dict:
@@ -65,6 +84,17 @@ def status_counts() -> dict:
         by_kind = dict(session.exec(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
         out["units"] = by_kind
         out["officials"] = session.exec(select(func.count()).select_from(Official)).one()
+        from govhub.models import Directive, Notification, Task
+        from govhub.models.task import TASK_STATES
+
+        by_state = dict(session.exec(select(Task.state, func.count()).group_by(Task.state)).all())
+        out["tasks"] = {"total": sum(by_state.values()), **{s: by_state.get(s, 0) for s in TASK_STATES}}
+        out["directives"] = session.exec(select(func.count()).select_from(Directive)).one()
+        out["notifications"] = {
+            "total": session.exec(select(func.count()).select_from(Notification)).one(),
+            "unread": session.exec(select(func.count()).select_from(Notification)
+                                   .where(Notification.read_at.is_(None))).one(),
+        }
         out["documents"] = dict(session.exec(select(Document.state, func.count()).group_by(Document.state)).all())
     return out
 
@@ -114,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="demo and benchmark data").add_subparsers(dest="seed_command", required=True)
     seed.add_parser("demo", help="the demo city (idempotent)").set_defaults(func=_seed_demo)
     scale = seed.add_parser("scale", help="a city-scale data set for benchmarks")
-    scale.add_argument("--officials", type=int, default=50_000)
+    scale.add_argument("--officials", type=int, default=50_000, help="officials in all (default 50,000)")
+    scale.add_argument("--tasks", type=int, default=0,
+                       help="tasks in all, e.g. 2000000 (with their directives, history and notifications)")
     scale.set_defaults(func=_seed_scale)
     status = sub.add_parser("status", help="database and counts")
     status.add_argument("--json", action="store_true")

@@ -98,38 +98,44 @@ _TODAY = bindparam("today", type_=Date)
 _SOON = bindparam("soon", type_=Date)
 
 
-def _union(me, kinds: list[str]):  # noqa: ANN001, ANN202
-    return union_all(*[SOURCES[k](me) for k in kinds]).subquery("inbox")
-
-
 @functools.lru_cache(maxsize=256)
 def _statements(sources: tuple[str, ...], kinds: tuple[str, ...], due: str, words: int
                 ) -> tuple[Select, Select, Select]:
     """The inbox's statements for one shape of request, built once with bound parameters (who, today, the
     search words, the page), so that each request only binds values: building and hashing a union of every
     source is most of the time an inbox page takes otherwise."""
-    all_items = _union(_ME, list(sources))
-    summary = select(
-        all_items.c.kind, func.count(),
-        func.count().filter(all_items.c.deadline < _TODAY),
-        func.count().filter(and_(all_items.c.deadline >= _TODAY, all_items.c.deadline <= _SOON)),
-    ).group_by(all_items.c.kind)
-    items = _union(_ME, list(kinds))
-    conds = [items.c.folded.like(bindparam(f"w{i}", type_=String), escape="\\") for i in range(words)]
-    if due == "overdue":
-        conds.append(items.c.deadline < _TODAY)
-    elif due == "due_soon":
-        conds.append(and_(items.c.deadline >= _TODAY, items.c.deadline <= _SOON))
-    where = and_(*conds) if conds else literal(True)
-    total = select(func.count()).select_from(items).where(where)
-    # Overdue first, then the nearest deadline, then no deadline: that is the deadline order with empty ones last
-    # (every overdue deadline comes before today's); an order the database can read off its indexes.
-    urgency = (
-        items.c.deadline.asc().nulls_last(),
-        case((items.c.priority == "flash", 0), (items.c.priority == "urgent", 1), else_=2),
-        items.c.task_id.desc(),
-    )
-    rows = (select(items, Unit.name).join(Unit, Unit.id == items.c.unit_id).where(where).order_by(*urgency)
+    # The counts per source, each counted where it is read (an index holds the kind's person, state and deadline,
+    # so no row needs reading), one row per source.
+    def counted(leg: Select) -> Select:
+        col = leg.selected_columns
+        return leg.with_only_columns(
+            col.kind, func.count(), func.count().filter(col.deadline < _TODAY),
+            func.count().filter(and_(col.deadline >= _TODAY, col.deadline <= _SOON)), maintain_column_froms=True)
+
+    summary = union_all(*[counted(SOURCES[k](_ME)) for k in sources])
+
+    def filtered(leg: Select) -> Select:
+        col = leg.selected_columns
+        conds = [col.folded.like(bindparam(f"w{i}", type_=String), escape="\\") for i in range(words)]
+        if due == "overdue":
+            conds.append(col.deadline < _TODAY)
+        elif due == "due_soon":
+            conds.append(and_(col.deadline >= _TODAY, col.deadline <= _SOON))
+        return leg.where(*conds) if conds else leg
+
+    def urgency(col) -> tuple:  # noqa: ANN001
+        # Overdue first, then the nearest deadline, then no deadline: that is the deadline order with empty ones
+        # last (every overdue deadline comes before today's), an order the database can read off its indexes.
+        return (col.deadline.asc().nulls_last(),
+                case((col.priority == "flash", 0), (col.priority == "urgent", 1), else_=2), col.task_id.desc())
+
+    legs = [filtered(SOURCES[k](_ME)) for k in kinds]
+    total = select(func.count()).select_from(union_all(*legs).subquery("inbox"))
+    # A page is among the first (offset + limit) items of some source, so each source only hands over those.
+    top = bindparam("top", type_=Integer)
+    tops = [select(*leg.order_by(*urgency(leg.selected_columns)).limit(top).subquery().c) for leg in legs]
+    items = union_all(*tops).subquery("inbox")
+    rows = (select(items, Unit.name).join(Unit, Unit.id == items.c.unit_id).order_by(*urgency(items.c))
             .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
     return summary, total, rows
 
@@ -157,7 +163,9 @@ def inbox(session: Session, official: Official, today: date, *, kind: str = "", 
     else:  # the summary already counted it
         column = {"": 0, "overdue": 1, "due_soon": 2}[due]
         total = sum(per_kind.get(k, (0, 0, 0))[column] for k in kinds)
-    rows = session.execute(rows_stmt, {**params, "offset": (page - 1) * page_size, "limit": page_size}).all()
+    offset = (page - 1) * page_size
+    rows = session.execute(rows_stmt, {**params, "offset": offset, "limit": page_size, "top": offset + page_size}
+                           ).all()
     out = [InboxItem(kind=r.kind, task_id=r.task_id, ref_id=r.ref_id, title=r.title, unit_name=r.name,
                      deadline=r.deadline.strftime("%d/%m/%Y") if r.deadline else "", priority=r.priority, state=r.state,
                      mark=due_mark("new" if r.kind != "review" else "submitted", r.deadline, today))

@@ -166,6 +166,9 @@ def seed_demo(session: Session) -> SeedReport:
     b.flush()
     _concurrent_posts(session)
     count = session.exec(select(func.count()).select_from(Official)).one()
+    from govhub.services.seed_tasks import seed_demo_tasks  # the tasks need the people above
+
+    seed_demo_tasks(session)
     from govhub.services.seed_documents import seed_demo_documents  # routes and documents at every step
 
     seed_demo_documents(session)
