@@ -821,3 +821,28 @@ def test_directive_matrix_counts_unit_tasks_not_sub_tasks(session: Session, cast
     assert matrix.label == "2345/UBND-VP" and matrix.source == "city_pc"
     assert session.exec(select(func.count()).select_from(Directive)).one() == 1
     assert session.exec(select(func.count()).select_from(ExtensionRequest)).one() == 0
+
+
+def test_a_pending_extension_lapses_when_the_task_is_reported_done(session, official) -> None:  # noqa: ANN001
+    """Nothing is left to decide once the work is submitted: the request leaves the inbox and cannot move the
+    deadline after the fact."""
+    from datetime import timedelta
+
+    from govhub.models import ExtensionRequest
+    from govhub.services import clock, inbox
+    from govhub.services.errors import Invalid
+    from govhub.services.tasks import NewTask, do_assign, do_decide_extension, do_request_extension, do_submit
+
+    leader, chairman = official("chutich"), official("ct.saigon")
+    task = do_assign(session, leader, NewTask(title="Báo cáo nhanh", deadline=clock.today() + timedelta(days=3)),
+                     unit_id=chairman.unit_id)
+    request = do_request_extension(session, chairman, task.id, task.version, clock.today() + timedelta(days=9),
+                                   "Chờ số liệu")
+    assert inbox.inbox(session, leader, clock.today(), kind="extension").total >= 1
+    do_submit(session, chairman, task.id, task.version, "Xong")
+    session.flush()
+    session.expire_all()
+    assert session.get(ExtensionRequest, request.id).status == "withdrawn"
+    assert all(i.task_id != task.id for i in inbox.inbox(session, leader, clock.today(), kind="extension").items)
+    with pytest.raises(Invalid):
+        do_decide_extension(session, leader, request.id, True)

@@ -86,7 +86,8 @@ SOURCES: dict[str, Callable[[int], Select]] = {
                Task.title.label("title"), Task.title_folded.label("folded"), Task.deadline.label("deadline"),
                Task.priority.label("priority"), Task.state.label("state"), Task.lead_unit_id.label("unit_id"))
         .join(Task, Task.id == ExtensionRequest.task_id)
-        .where(ExtensionRequest.decider_id == me, ExtensionRequest.status == "pending")
+        .where(ExtensionRequest.decider_id == me, ExtensionRequest.status == "pending",
+               Task.state.in_(("new", "received", "in_progress", "returned")))
     ),
     "doc_review": lambda me: _document_source("doc_review", "review", me),
     "doc_sign": lambda me: _document_source("doc_sign", "sign", me),

@@ -150,7 +150,7 @@ def allowed_actions(session: Session, actor: Official, task: Task, pending_exten
     if is_assigner_side(session, actor, task):
         if task.state == "submitted":
             actions += ["accept", "return"]
-        if pending_extension is not None:
+        if pending_extension is not None and task.state in WORKING_STATES:
             actions.append("decide_extension")
         if task.state in OPEN_STATES:
             actions.append("cancel")

@@ -150,6 +150,7 @@ def do_submit(session: Session, actor: Official, task_id: int, version: int, tex
     if open_children is not None:
         raise Invalid("task.error.open_children")
     task.state, task.progress, task.submitted_at = "submitted", 100, clock.now()
+    _withdraw_extensions(session, [task.id])
     session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="submit", percent=100, text=text,
                                at=clock.now()))
     _record(session, actor, "submitted", task, text=text[:1000])
@@ -218,6 +219,7 @@ def do_cancel(session: Session, actor: Official, task_id: int, version: int, rea
         audit.record(session, "task.cancelled", actor_id=actor.id, object_type="task", object_id=d_id,
                      detail={"version": d_version, "text": reason[:1000], "parent": task.id}).at = clock.now()
     descendants = [r[0] for r in changed]
+    _withdraw_extensions(session, [task.id, *descendants])
     owners = [r[2] for r in changed]
     _record(session, actor, "cancelled", task, text=reason[:1000], descendants=descendants)
     notify(session, [task.owner_id, *owners], "task_cancelled", actor=actor,
@@ -257,6 +259,14 @@ def do_request_extension(session: Session, actor: Official, task_id: int, versio
     return request
 
 
+def _withdraw_extensions(session: Session, task_ids: list[int]) -> None:
+    """Pending extension requests lapse when their task is reported done or cancelled: nothing is left to decide."""
+    session.execute(update(ExtensionRequest).where(ExtensionRequest.task_id.in_(task_ids),
+                                                   ExtensionRequest.status == "pending")
+                    .values(status="withdrawn", decided_at=clock.now())
+                    .execution_options(synchronize_session=False))
+
+
 def do_decide_extension(session: Session, actor: Official, request_id: int, approve: bool, note: str = "") -> Task:
     """The assigner approves (the deadline moves, its history kept) or refuses an extension request."""
     note = clean_text(note, 2000)
@@ -266,6 +276,7 @@ def do_decide_extension(session: Session, actor: Official, request_id: int, appr
     task = access_task(session, actor, request.task_id)
     if not is_assigner_side(session, actor, task):
         raise Invalid("task.error.not_assigner")
+    _require_state(task, *WORKING_STATES)
     claimed = session.execute(
         update(ExtensionRequest).where(ExtensionRequest.id == request.id, ExtensionRequest.status == "pending")
         .values(status="approved" if approve else "rejected", decided_at=clock.now(), decision_note=note)
