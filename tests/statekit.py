@@ -3,15 +3,19 @@ the handshake's headers (cookie) set by the test, and any handler called with an
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import inspect
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import reflex as rx
 
 import govhub.govhub  # noqa: F401  (registers every state class)
 from govhub.services.auth import COOKIE_NAME
+
+T = TypeVar("T")
 
 
 def app_states() -> Iterator[type[rx.State]]:
@@ -44,6 +48,17 @@ def make_root(token: str | None = None, ip: str = "127.0.0.1", path: str = "/") 
     root.router_data = data
     root._update_router_vars(data, {})
     return root
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end from synchronous test code, also when an event loop is already running in
+    this thread (Playwright's sync API keeps one running for the whole session once a browser test started)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def substate(root: rx.State, cls: type[rx.State]) -> rx.State:

@@ -6,7 +6,6 @@ handler has to say what it may do before it ships."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import inspect
 import io
@@ -21,9 +20,8 @@ import reflex as rx
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
-
 from starlette.routing import Route
+from starlette.testclient import TestClient
 
 from govhub.db import get_engine
 from govhub.govhub import app as govhub_app
@@ -32,7 +30,7 @@ from govhub.models import Official, Unit
 from govhub.models.task import Directive, Task
 from govhub.services.auth import start_session
 from govhub.services.seed import seed_demo
-from tests.statekit import app_states, call, handler_names, is_login_redirect, make_root, snapshot, substate
+from tests.statekit import app_states, call, handler_names, is_login_redirect, make_root, run, snapshot, substate
 
 # Every HTTP route GovHub mounts beside Reflex's (the first api_transformer is the Starlette app holding them).
 http_routes = [r for r in govhub_app.api_transformer[0].routes if isinstance(r, Route)]
@@ -300,7 +298,7 @@ def test_anonymous_client_is_refused(app_db: None, cls: type, name: str) -> None
     calls = setvar_calls(cls) if name == "setvar" else [tuple(sample_args(cls.event_handlers[name].fn))]
     for args in calls:
         try:
-            events = asyncio.run(call(root, cls, name, *args))
+            events = run(call(root, cls, name, *args))
         except (AttributeError, TypeError, ValueError):
             events = ["refused"]  # Reflex refuses setvar on a var without a setter
         assert events and all(is_login_redirect(e) or e == "refused" for e in events), (name, args, events)
@@ -396,12 +394,12 @@ def test_an_official_of_another_ward_gets_nothing_of_saigon(targets: Targets, cl
     assert kind != "unclassified", f"classify {_label(cls, name)} in POLICY"
     root = make_root(token=targets.outsider_token, ip="127.0.0.9", path=page_of(cls, targets))
     # The outsider really is signed in, and opens what any official may open: Sài Gòn's contact card.
-    asyncio.run(call(root, state_class("AppState"), "require_login"))
+    run(call(root, state_class("AppState"), "require_login"))
     assert substate(root, state_class("AppState")).signed_in
     if cls.__name__ == "ContactState" and name != "show":
-        asyncio.run(call(root, cls, "show", targets.official))
+        run(call(root, cls, "show", targets.official))
     if cls.__name__ in ("TaskState", "DocumentState") and name != "load":
-        asyncio.run(call(root, cls, "load"))
+        run(call(root, cls, "load"))
     before_state, before_rows, before_data = snapshot(root)[cls.get_full_name()], db_counts(), db_fingerprint()
 
     if name == "setvar":
@@ -411,7 +409,7 @@ def test_an_official_of_another_ward_gets_nothing_of_saigon(targets: Targets, cl
         calls = [tuple(make(targets)) if make else tuple(sample_args(cls.event_handlers[name].fn))]
     for args in calls:
         try:
-            events = asyncio.run(call(root, cls, name, *args))
+            events = run(call(root, cls, name, *args))
         except (AttributeError, TypeError, ValueError):
             assert name == "setvar", (name, args)
             events = ["refused"]
@@ -431,10 +429,10 @@ def test_a_refusal_of_a_signed_in_official_is_audited(targets: Targets) -> None:
 
     root = make_root(token=targets.outsider_token, ip="127.0.0.9")
     contact = state_class("ContactState")
-    asyncio.run(call(root, contact, "show", targets.official))
+    run(call(root, contact, "show", targets.official))
     with Session(get_engine()) as session:
         mark = session.exec(select(func.max(AuditEvent.id))).one() or 0
-    events = asyncio.run(call(root, contact, "save", {"full_name": "Bị Sửa", "position_id": targets.position}))
+    events = run(call(root, contact, "save", {"full_name": "Bị Sửa", "position_id": targets.position}))
     assert refused(events)
     with Session(get_engine()) as session:
         rows = session.exec(select(AuditEvent).where(AuditEvent.id > mark)).all()

@@ -10,7 +10,6 @@ a health check), so schemathesis has nothing to read; Hypothesis generates their
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from typing import Any
 from urllib.parse import quote_from_bytes
@@ -94,7 +93,7 @@ def test_handlers_survive_hostile_arguments(insider_token: str, cls: type, name:
             assert_safe(backend_error(exc))
             return
         try:
-            events = asyncio.run(call(root, cls, name, **kwargs))
+            events = run(call(root, cls, name, **kwargs))
         except TypeError as exc:
             # Missing or unknown arguments never reach a guarded handler's body; Reflex's error handler answers.
             assert not guarded or set(kwargs) - set(names) or set(names) - set(kwargs), exc
