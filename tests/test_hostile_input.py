@@ -28,7 +28,7 @@ from govhub.db import get_engine
 from govhub.govhub import backend_error
 from govhub.models import Official
 from govhub.services.auth import start_session
-from tests.statekit import app_states, call, handler_names, make_root
+from tests.statekit import app_states, call, handler_names, make_root, run
 from tests.test_authz_sweep import app_db, db_counts, db_fingerprint  # noqa: F401  (fixture)
 
 STRANGE = ["", " ", "\x00", "\ud800", "\u202e\u0645\u0631\u062d\u0628\u0627", "Z\u0351\u0352\u0353" * 50,
@@ -84,7 +84,7 @@ def test_handlers_survive_hostile_arguments(insider_token: str, cls: type, name:
            extra=st.dictionaries(st.sampled_from(["zz", "__class__", "self"]), json_values, max_size=1),
            path=st.sampled_from(["/", "/tasks/-1", "/tasks/99999999", "/directory/unit/abc", "/directives/0",
                                  "/directory/unit/" + "9" * 40]))
-    def run(payload: dict[str, Any], extra: dict[str, Any], path: str) -> None:
+    def attempt(payload: dict[str, Any], extra: dict[str, Any], path: str) -> None:
         root = make_root(token=insider_token, ip="127.0.0.7", path=path)
         rows = db_counts()
         try:
@@ -109,7 +109,7 @@ def test_handlers_survive_hostile_arguments(insider_token: str, cls: type, name:
         else:
             succeeded.append(True)
 
-    run()
+    attempt()
     if not succeeded and f"{cls.__name__}.{name}" not in OWN_WRITES:
         # Nothing was accepted, so nothing may have changed anywhere.
         assert db_fingerprint() == data, "hostile input changed data"
@@ -142,7 +142,7 @@ def test_routes_survive_hostile_requests(app_db: None, route: Any) -> None:  # n
            cookie=st.one_of(st.none(), st.sampled_from(["", "x" * 5000, "\u00ff\u00fe", "a=b; c"])),
            origin=st.sampled_from([None, "http://testserver", "null", "https://evil.example", "http://test server"]),
            raw=st.one_of(st.none(), st.binary(max_size=20_000)))
-    def run(fields: dict[str, str], cookie: str | None, origin: str | None, raw: bytes | None) -> None:
+    def attempt(fields: dict[str, str], cookie: str | None, origin: str | None, raw: bytes | None) -> None:
         headers: dict[str, Any] = {"origin": origin} if origin else {}
         if cookie is not None:
             headers["cookie"] = f"govhub_session={cookie}; govhub_oidc_state={cookie}".encode()
@@ -160,5 +160,5 @@ def test_routes_survive_hostile_requests(app_db: None, route: Any) -> None:  # n
             location = response.headers.get("location", "")
             assert not location.startswith("//") and "evil" not in location, location
 
-    run()
+    attempt()
     assert db_fingerprint() == data
