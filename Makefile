@@ -38,8 +38,11 @@ seed: migrate
 run: seed
 	$(VENV)/bin/reflex run --env prod --backend-host 127.0.0.1 --frontend-port $(PORT)
 
+# Unit and service tests first, then the browser tests in a process of their own (their servers and
+# settings never share a process with the unit tests).
 test: install-dev $(OIDC_PROVIDER)/node_modules/.installed
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q --ignore=tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -q tests/e2e $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check govhub tests bench
