@@ -3,7 +3,6 @@ another unit's official and anonymous clients get "not found", and the handlers 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from govhub.services.auth import COOKIE_NAME
 from govhub.services.seed import DEMO_PASSWORD, seed_demo
 from govhub.services.seed_documents import demo_pdf
 from govhub.state.documents import DocumentsState, DocumentState, RouteAdminState
-from tests.statekit import call, make_root, substate
+from tests.statekit import call, make_root, run, substate
 
 PDF = demo_pdf("Tai ve")
 
@@ -84,28 +83,28 @@ def _root_at(token: str, path: str):  # noqa: ANN202
 def test_document_handlers_refuse_another_units_official(app_doc: dict) -> None:
     path = f"/documents/{app_doc['doc']}"
     stranger = _root_at(app_doc["ct.bencat"], path)
-    asyncio.run(call(stranger, DocumentState, "load"))
+    run(call(stranger, DocumentState, "load"))
     state = substate(stranger, DocumentState)
     assert state.missing and state.doc.id == 0
     for name, args in (("submit_doc", ()), ("sign", ({"text": ""},)), ("approve", ({"text": ""},)),
                        ("send_back", ({"text": "x"},)), ("make_directive", ()), ("open_dialog", ("sign",))):
-        asyncio.run(call(stranger, DocumentState, name, *args))
+        run(call(stranger, DocumentState, name, *args))
     with Session(get_engine()) as s:
         assert s.get(Document, app_doc["doc"]).state == "in_route"
     routes = _root_at(app_doc["ct.bencat"], "/admin/routes")
-    asyncio.run(call(routes, RouteAdminState, "load"))
+    run(call(routes, RouteAdminState, "load"))
     assert not substate(routes, RouteAdminState).allowed and substate(routes, RouteAdminState).routes == []
     lists = _root_at(app_doc["ct.bencat"], "/documents")
-    asyncio.run(call(lists, DocumentsState, "load"))
+    run(call(lists, DocumentsState, "load"))
     assert app_doc["doc"] not in {r.id for r in substate(lists, DocumentsState).rows}
 
 
 def test_the_signer_loads_and_signs_through_the_state(app_doc: dict) -> None:
     root = _root_at(app_doc["ct.saigon"], f"/documents/{app_doc['doc']}")
-    asyncio.run(call(root, DocumentState, "load"))
+    run(call(root, DocumentState, "load"))
     state = substate(root, DocumentState)
     assert "sign" in state.doc.actions and "approve" not in state.doc.actions
-    asyncio.run(call(root, DocumentState, "sign", {"text": "Đồng ý ban hành."}))
+    run(call(root, DocumentState, "sign", {"text": "Đồng ý ban hành."}))
     assert state.doc.state == "issued" and state.doc.symbol.endswith("/UBND-VP")
 
 
