@@ -14,6 +14,7 @@ from govhub.services import clock, messages, quick_assign, tasks
 from govhub.services.errors import Invalid, NotFound
 from govhub.services.messages import Upload
 from govhub.services.quick_assign import DirectiveSpec
+from tests.test_authz_sweep import app_db  # noqa: F401  (fixture: the app's own database, seeded)
 
 PDF = b"%PDF-1.4 test document"
 
@@ -205,6 +206,61 @@ def test_attachments_checked_stored_safely_and_served_to_members_only(session, o
     assert message_files.find_attachment("tok-stranger", stored.id) is None
     assert message_files.find_attachment(None, stored.id) is None
     assert message_files.find_attachment("tok-member", 99_999_999) is None
+
+
+def test_the_page_explains_a_refused_file_and_sends_an_accepted_one(app_db: None) -> None:  # noqa: F811
+    """Through the state, as the browser calls it: a refused file becomes a translated error notice (page state,
+    not a script from the server, which the page's Content-Security-Policy would refuse to run) and nothing is kept
+    aside; an accepted file waits beside the composer and goes out with the message."""
+    import io
+    from pathlib import Path
+
+    import reflex as rx
+
+    from govhub.db import session_scope
+    from govhub.i18n import translate
+    from govhub.services.auth import start_session
+    from govhub.state.base import AppState
+    from govhub.state.messages import MessagesState
+    from tests.statekit import call, make_root, run, substate
+
+    with session_scope() as s:
+        chairman = s.exec(select(Official).where(Official.username == "ct.saigon")).one()
+        deputy = s.exec(select(Official).where(Official.username == "pct1.saigon")).one()
+        cid = messages.do_direct(s, chairman, deputy.id).id
+        tokens = [start_session(s, who, client_ip="127.0.0.1") for who in (chairman, deputy)]
+
+    def opened(token: str) -> rx.State:
+        root = make_root(token)
+        data = {**root.router_data, "pathname": f"/messages/{cid}", "asPath": f"/messages/{cid}"}
+        root.router_data = data
+        root._update_router_vars(data, {})
+        run(call(root, MessagesState, "load"))
+        assert substate(root, MessagesState).conv_id == cid
+        return root
+
+    root = opened(tokens[0])
+    state, app = substate(root, MessagesState), substate(root, AppState)
+
+    def upload(name: str, data: bytes) -> rx.UploadFile:
+        return rx.UploadFile(file=io.BytesIO(data), path=Path(name))
+
+    events = run(call(root, MessagesState, "attach", [upload("cai-dat.exe", b"MZ\x90\x00")]))
+    assert events == []  # no script for the browser to eval
+    assert app.notice.level == "error"
+    assert app.notice.text == translate("vi", "messages.error.file_type", name="cai-dat.exe")
+    assert state.pending_files == []
+    refused = app.notice.id
+    run(call(root, MessagesState, "attach", [upload("Báo cáo tháng 11.pdf", PDF)]))
+    assert state.pending_files == ["Báo cáo tháng 11.pdf"] and app.notice.id == refused
+    run(call(root, MessagesState, "send", {"body": "Gửi anh báo cáo."}))
+    assert state.pending_files == []
+    assert state.rows[-1].body == "Gửi anh báo cáo." and [a.name for a in state.rows[-1].attachments] == [
+        "Báo cáo tháng 11.pdf"]
+    # The deputy opens it: the message with its file, and the list beside it counts the open conversation read.
+    seen = substate(opened(tokens[1]), MessagesState)
+    assert [a.name for a in seen.rows[-1].attachments] == ["Báo cáo tháng 11.pdf"]
+    assert {c.id: c.unread for c in seen.convs}[cid] == 0
 
 
 def _same_session(session: Session):  # noqa: ANN202

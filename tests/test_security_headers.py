@@ -92,3 +92,13 @@ def test_helpers() -> None:
     assert inline_script_hashes(b"<SCRIPT>x</SCRIPT><script src=a></script>") == [sha(b"x")]
     # A forged Host header cannot inject policy text.
     assert "evil" not in content_security_policy("evil.test; script-src *", ())
+
+
+def test_handlers_send_the_page_no_script_to_eval() -> None:
+    """``rx.toast``, ``rx.call_script`` and ``rx.call_function`` returned by a handler reach the page as strings to
+    eval, which the policy refuses (the toast silently never shows): handlers use ``self._toast`` instead."""
+    root = Path(__file__).resolve().parents[1] / "govhub" / "state"
+    found = [f"{path.name}:{n}" for path in sorted(root.glob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if any(call in line for call in ("rx.toast", "call_script", "call_function", "run_script"))]
+    assert found == []

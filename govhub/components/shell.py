@@ -11,6 +11,7 @@ from govhub import routes
 from govhub.components.bell import bell
 from govhub.components.i18n import t
 from govhub.components.native_form import native_form
+from govhub.components.notice import notice_toaster
 from govhub.state.base import AppState
 from govhub.state.notifications import NotificationState
 
@@ -227,6 +228,7 @@ def shell(content: rx.Component) -> rx.Component:
             ),
             bottom_bar(),
             hydrated_marker(),
+            notice_toaster(),
             width="100%",
             min_height="100vh",
         ),

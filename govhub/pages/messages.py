@@ -66,10 +66,30 @@ def _list(display: list[str] | str) -> rx.Component:
     )
 
 
+# A long file name wraps anywhere (Vietnamese names often have no spaces) and stops after two lines; the whole name
+# is in the tooltip and the downloaded file. The link reloads the document (a plain download): left to React
+# Router, a click would route inside the app and nothing would be downloaded.
+TWO_LINES = {"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden",
+             "overflowWrap": "anywhere"}
+
+
 def _attachment(a: AttachmentRow) -> rx.Component:
-    return rx.link(rx.hstack(rx.icon("paperclip", size=14), rx.text(a.name, size="2"),
-                             rx.text(a.size, size="1", color_scheme="gray"), spacing="1", align="center"),
-                   href=a.url, is_external=True, class_name="attachment")
+    return rx.el.a(
+        rx.hstack(rx.icon("paperclip", size=14, flex_shrink="0"),
+                  rx.text(a.name, size="2", min_width="0", style=TWO_LINES, class_name="attachment-name"),
+                  rx.text(a.size, size="1", color_scheme="gray", white_space="nowrap", flex_shrink="0"),
+                  spacing="2", align="center", min_width="0"),
+        href=a.url, download=a.name, reload_document=True, title=a.name, class_name="attachment",
+        display="block", max_width="100%", padding="6px 10px", border_radius="var(--radius-2)",
+        border=f"1px solid {rx.color('gray', 6)}", background=rx.color("gray", 1), color=rx.color("indigo", 11),
+        text_decoration="none", _hover={"background": rx.color("gray", 2)},
+    )
+
+
+def _pending_file(name: rx.Var[str]) -> rx.Component:
+    return rx.badge(rx.icon("paperclip", size=12, flex_shrink="0"),
+                    rx.text(name, min_width="0", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+                    title=name, max_width="calc(100% - 32px)", class_name="pending-file")  # the × stays beside it
 
 
 def _message(m: MessageRow) -> rx.Component:
@@ -80,7 +100,8 @@ def _message(m: MessageRow) -> rx.Component:
                       rx.cond(instruction, rx.badge(rx.icon("flag", size=12), t("messages.instruction"),
                                                     color_scheme="orange", size="1")),
                       spacing="2", align="center", wrap="wrap"),
-            rx.cond(m.body != "", rx.text(m.body, size="2", white_space="pre-wrap", class_name="msg-body")),
+            rx.cond(m.body != "", rx.text(m.body, size="2", white_space="pre-wrap", overflow_wrap="anywhere",
+                                          class_name="msg-body")),
             rx.foreach(m.attachments, _attachment),
             rx.cond(
                 instruction,
@@ -94,7 +115,7 @@ def _message(m: MessageRow) -> rx.Component:
                     spacing="2", align="center", wrap="wrap",
                 ),
             ),
-            spacing="1", align_items=rx.cond(m.mine, "end", "start"),
+            spacing="1", align_items=rx.cond(m.mine, "end", "start"), min_width="0",
         ),
         align_self=rx.cond(m.mine, "flex-end", "flex-start"),
         max_width="85%",
@@ -112,10 +133,10 @@ def _composer() -> rx.Component:
             rx.text_area(name="body", id="msg-body", placeholder=t("messages.write"), max_length=5000, rows="2",
                          width="100%"),
             rx.cond(S.pending_files.length() > 0,
-                    rx.hstack(rx.foreach(S.pending_files, lambda n: rx.badge(rx.icon("paperclip", size=12), n)),
+                    rx.hstack(rx.foreach(S.pending_files, _pending_file),
                               rx.button(rx.icon("x", size=12), size="1", variant="ghost", on_click=S.drop_files,
                                         type="button", aria_label=t("messages.drop_files")),
-                              wrap="wrap", spacing="1")),
+                              wrap="wrap", spacing="1", width="100%", align="center")),
             rx.hstack(
                 rx.upload.root(
                     rx.button(rx.icon("paperclip", size=14), t("messages.attach"), size="1", variant="soft",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -16,9 +18,9 @@ from reflex.event import EventSpec
 from govhub.api.auth_routes import safe_next
 from govhub.db import session_scope
 from govhub.i18n import LOCALES, normalize_locale, translate
-from govhub.services.auth import COOKIE_NAME, official_for_token
 from govhub.realtime.registry import get_registry
 from govhub.services import audit
+from govhub.services.auth import COOKIE_NAME, official_for_token
 from govhub.services.errors import GovHubError, NotFound
 from govhub.services.me import MeCard, me_card, set_locale
 
@@ -40,6 +42,16 @@ def session_token(cookie_header: str) -> str | None:
     return morsel.value if morsel else None
 
 
+@dataclass
+class Notice:
+    """A message for the reader that the page shows as a toast (govhub/components/notice.py). A toast sent as a
+    script from the server would need eval, which the Content-Security-Policy refuses."""
+
+    id: str = ""
+    level: str = ""  # "success" or "error"
+    text: str = ""
+
+
 class AppState(rx.State):
     """Root of every page's state: identity and language, never trusted from the browser."""
 
@@ -49,6 +61,7 @@ class AppState(rx.State):
     login_error: str = ""
     login_next: str = "/"
     lang_cookie: str = rx.Cookie("", name="govhub_lang", same_site="lax", max_age=365 * 24 * 3600)
+    notice: Notice = Notice()
     _official_id: int = 0
 
     def _token(self) -> str | None:
@@ -60,6 +73,10 @@ class AppState(rx.State):
     def _t(self, key: str, **params: object) -> str:
         """A message in the reader's language."""
         return translate(self.locale, key, **params)
+
+    def _toast(self, level: str, text: str) -> None:
+        """Show ``text`` (already translated) as a success or error toast."""
+        self.notice = Notice(id=secrets.token_hex(8), level=level, text=text)
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(session, actor, *args)`` off the event loop for the signed-in official, in one transaction."""
@@ -172,12 +189,12 @@ def guarded(fn: Callable) -> Callable:
             if isinstance(exc, NotFound):
                 await asyncio.to_thread(_audit_refusal, self._token(), f"{type(self).__name__}.{fn.__name__}",
                                         self._client_ip())
-            return rx.toast.error(self._t(exc.key, **exc.params), position="top-center")
+            return self._toast("error", self._t(exc.key, **exc.params))
         except (TypeError, ValueError, OverflowError) as exc:
             log.info("bad input to %s: %s", fn.__name__, exc)
-            return rx.toast.error(self._t("error.invalid"), position="top-center")
+            return self._toast("error", self._t("error.invalid"))
         except Exception:  # noqa: BLE001  (the browser gets a message, the log gets the traceback)
             log.exception("unexpected error in %s", fn.__name__)
-            return rx.toast.error(self._t("error.generic"), position="top-center")
+            return self._toast("error", self._t("error.generic"))
 
     return wrapper

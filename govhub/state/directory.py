@@ -147,7 +147,7 @@ class ContactState(AppState):
         self.card = await self._call(
             lambda s, a: directory.update_contact(s, a, oid, version=version, client_ip=ip, **fields))
         self.editing = False
-        return rx.toast.success(self._t("directory.saved"), position="top-center")
+        return self._toast("success", self._t("directory.saved"))
 
 
 class UnitState(AppState):

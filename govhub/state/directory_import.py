@@ -47,8 +47,7 @@ class ImportState(AppState):
         self.rejected = [RejectedLine(line=r.line, username=r.username, reason=self._t(r.reason))
                          for r in report.rejected]
         if report.ok:
-            return rx.toast.success(self._t("import.done", created=report.created, updated=report.updated),
-                                    position="top-center")
+            return self._toast("success", self._t("import.done", created=report.created, updated=report.updated))
 
     @rx.event
     @guarded

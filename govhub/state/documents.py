@@ -152,8 +152,8 @@ class DocumentsState(AppState):
                          deadline=_date(form.get("deadline")))
         doc = await self._call(lambda s, a: documents.do_create(s, a, spec))
         self.creating, self.picked = False, []
-        return [rx.toast.success(self._t("doc.done.created"), position="top-center"),
-                rx.redirect(documents.doc_link(doc.id))]
+        self._toast("success", self._t("doc.done.created"))
+        return rx.redirect(documents.doc_link(doc.id))
 
 
 class DocumentState(AppState):
@@ -200,7 +200,7 @@ class DocumentState(AppState):
         finally:
             await self._load_doc(doc_id)
         self.dialog = ""
-        return rx.toast.success(self._t(message), position="top-center")
+        return self._toast("success", self._t(message))
 
     @rx.event
     @guarded
@@ -341,7 +341,7 @@ class RouteAdminState(AppState):
             is_default=bool(form.get("is_default"))))
         await self._reload()
         await self._open(route.id)
-        return rx.toast.success(self._t("doc.route.done.created"), position="top-center")
+        return self._toast("success", self._t("doc.route.done.created"))
 
     @rx.event
     @guarded
@@ -357,7 +357,7 @@ class RouteAdminState(AppState):
             is_default=bool(form.get("is_default")), active=bool(form.get("active"))))
         await self._open(route_id)
         await self._reload()
-        return rx.toast.success(self._t("doc.route.done.saved"), position="top-center")
+        return self._toast("success", self._t("doc.route.done.saved"))
 
     @rx.event
     @guarded
@@ -375,7 +375,7 @@ class RouteAdminState(AppState):
             official_id=_as_id(ref) if who == "official" and ref else None))
         await self._open(route_id)
         await self._reload()
-        return rx.toast.success(self._t("doc.route.done.step_added"), position="top-center")
+        return self._toast("success", self._t("doc.route.done.step_added"))
 
     @rx.event
     @guarded

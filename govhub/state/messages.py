@@ -100,7 +100,6 @@ class MessagesState(AppState):
         """Open the page: my conversations, and the one in the address if any."""
         path = self.router.url.path.rstrip("/")
         self.may_broadcast = await self._call(messages.may_broadcast)
-        await self._load_list()
         tail = path.rsplit("/", 1)[-1]
         self.conv_id, self.rows, self.conv_title = 0, [], ""
         if path.startswith("/messages/task/"):
@@ -109,6 +108,7 @@ class MessagesState(AppState):
                 conversation = await self._call(lambda s, a: messages.access_task_group(s, a, tid))
             except (ValueError, NotFound):
                 self.missing = True
+                await self._load_list()
                 return
             return rx.redirect(messages.conversation_link(conversation.id), replace=True)
         if tail.isdigit():
@@ -116,6 +116,7 @@ class MessagesState(AppState):
                 await self._open(int(tail))
             except (ValueError, NotFound):
                 self.missing = True
+        await self._load_list()  # after opening: the open conversation is read, the list shows no unread count
 
     @rx.event
     @guarded
@@ -224,7 +225,7 @@ class MessagesState(AppState):
         await self._call(lambda s, a: messages.do_acknowledge(s, a, mid))
         first = min((r.id for r in self.rows), default=1)
         self.rows = await self._call(lambda s, a: messages.history(s, a, cid, after_id=first - 1))
-        return rx.toast.success(self._t("messages.acked"), position="top-center")
+        return self._toast("success", self._t("messages.acked"))
 
     @rx.event
     @guarded
@@ -314,4 +315,4 @@ class MessagesState(AppState):
         title, body = str(form.get("title", "")), str(form.get("body", ""))
         await self._call(lambda s, a: messages.do_broadcast(s, a, title, body, units))
         self.dialog, self.news_picked = "", []
-        return rx.toast.success(self._t("messages.news_published"), position="top-center")
+        return self._toast("success", self._t("messages.news_published"))

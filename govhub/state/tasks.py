@@ -151,7 +151,7 @@ class TaskState(AppState):
         finally:
             await self._load_task(task_id)
         self.dialog = ""
-        return rx.toast.success(self._t(message), position="top-center")
+        return self._toast("success", self._t(message))
 
     @rx.event
     @guarded
@@ -212,7 +212,7 @@ class TaskState(AppState):
         finally:
             await self._load_task(task_id)
         self.dialog = ""
-        return rx.toast.success(self._t("task.done.extension_decided"), position="top-center")
+        return self._toast("success", self._t("task.done.extension_decided"))
 
     @rx.event
     @guarded
@@ -225,7 +225,7 @@ class TaskState(AppState):
             raise Invalid("reminders.error.when") from exc
         await self._call(lambda s, a: reminders.do_remind_me(s, a, task_id, at, note))
         self.dialog = ""
-        return rx.toast.success(self._t("task.done.reminder"), position="top-center")
+        return self._toast("success", self._t("task.done.reminder"))
 
     @rx.event
     @guarded
@@ -310,8 +310,8 @@ class AssignState(AppState):
         units = list(self.picked)
         row, ids = await self._call(lambda s, a: quick_assign.quick_assign(s, a, directive, spec, units))
         self.created_directive, self.picked = row.id, []
-        return [rx.toast.success(self._t("assign.done", n=len(ids)), position="top-center"),
-                rx.redirect(f"/directives/{row.id}")]
+        self._toast("success", self._t("assign.done", n=len(ids)))
+        return rx.redirect(f"/directives/{row.id}")
 
 
 class FollowUpState(AppState):
