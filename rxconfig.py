@@ -13,6 +13,10 @@ os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
 
 settings = get_settings()
+# The backend runs on Uvicorn workers under Gunicorn, not Granian: an open websocket costs ~18 KB there against
+# ~150 KB in Granian (its per-connection buffers), which decides the memory per connected official (bench/push.py).
+os.environ.setdefault("REFLEX_USE_GRANIAN", "false")
+os.environ.setdefault("GUNICORN_CMD_ARGS", f"--workers {settings.workers}")
 _bun = Path(sys.executable).with_name("bun")
 
 config = rx.Config(

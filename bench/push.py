@@ -105,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="govhub-push-bench-"))
     url, cookies, publisher = prepare(tmp / "bench.db", args.clients)
-    env = {"GOVHUB_DATABASE_URL": url, "GOVHUB_SCHEDULER_ENABLED": "false", "GRANIAN_WORKERS": str(args.workers)}
+    env = {"GOVHUB_DATABASE_URL": url, "GOVHUB_SCHEDULER_ENABLED": "false", "GOVHUB_WORKERS": str(args.workers)}
     if args.redis:
         import redis
 

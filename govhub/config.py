@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_DIR / 'govhub.db'}"
     secret_key: str = DEV_SECRET
     redis_url: str | None = None
+    # Backend worker processes; more than one needs redis_url (state and push are shared through Redis).
+    workers: int = 1
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
     session_hours: int = 12
@@ -87,6 +89,9 @@ class Settings(BaseSettings):
                              "GOVHUB_OIDC_CLIENT_ID), or nobody could sign in")
         if self.oidc_enabled and self.env == "production" and not self.oidc_issuer.startswith("https://"):
             raise ValueError("GOVHUB_OIDC_ISSUER must be an https:// address in production")
+        if self.workers < 1 or (self.workers > 1 and not self.redis_url):
+            raise ValueError("GOVHUB_WORKERS must be 1, or more with GOVHUB_REDIS_URL (workers share state and "
+                             "push through Redis)")
         return self
 
     @property

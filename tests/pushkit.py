@@ -80,7 +80,7 @@ def free_port() -> int:
 
 
 def start_backend(workdir: Path, port: int, env: dict, log: Path) -> subprocess.Popen:
-    """``reflex run --env prod --backend-only`` on ``port`` (one worker unless GRANIAN_WORKERS says more)."""
+    """``reflex run --env prod --backend-only`` on ``port`` (one worker unless GOVHUB_WORKERS says more)."""
     bin_dir = Path(sys.executable).parent
     full = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_CHECK_LATEST_VERSION": "false", "GOVHUB_ENV": "test", **env}

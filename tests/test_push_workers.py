@@ -65,7 +65,7 @@ def test_a_notification_made_on_one_worker_reaches_a_tab_on_the_other(tmp_path: 
     redis_url = _private_redis_url()
     redis.Redis.from_url(redis_url).flushdb()
     env = {"GOVHUB_DATABASE_URL": url, "GOVHUB_REDIS_URL": redis_url, "REFLEX_REDIS_URL": redis_url,
-           "GRANIAN_WORKERS": "1", "GOVHUB_SCHEDULER_ENABLED": "false"}
+           "GOVHUB_SCHEDULER_ENABLED": "false"}
     ports = [free_port(), free_port()]
     procs = [start_backend(ROOT, p, env, tmp_path / f"worker{i}.log") for i, p in enumerate(ports, 1)]
     try:
