@@ -96,7 +96,8 @@ async def run(base: str, cookies: list[str], publisher_cookie: str, backend_pid:
 
 
 def main() -> None:
-    from tests.pushkit import free_port, start_backend, stop, wait_up
+    from tests.netkit import free_port
+    from tests.pushkit import start_backend, stop, wait_up
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=1000)

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     attachment_max_mb: int = 10
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "Settings":
+    def _refuse_default_secret(self) -> Settings:
         if self.env not in ("development", "test") and self.secret_key == DEV_SECRET:
             raise ValueError("GOVHUB_SECRET_KEY must be set to a random value outside development")
         if self.default_locale not in ("vi", "en"):

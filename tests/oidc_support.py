@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.netkit import free_port
+
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 CLIENT_ID = "govhub"
 CLIENT_SECRET = "govhub-test-secret"
@@ -30,12 +31,6 @@ ACCOUNTS = {
     "unverified@tphcm.gov.vn": {"email": "ct.saigon@tphcm.gov.vn", "email_verified": False},
     "new.person@tphcm.gov.vn": {"name": "Lê Thị Mới", "unit_code": "26740-P1", "position_code": "chuyen_vien"},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ensure_installed() -> None:

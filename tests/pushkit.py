@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -71,12 +70,6 @@ def bell_key(delta: dict, var: str) -> object:
     from govhub.state.notifications import NotificationState
 
     return (delta.get(state_name(NotificationState)) or {}).get(f"{var}_rx_state_")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_backend(workdir: Path, port: int, env: dict, log: Path) -> subprocess.Popen:

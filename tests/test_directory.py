@@ -201,7 +201,8 @@ def test_unit_detail_shows_concurrent_posts(session: Session, official: GetOffic
     assert len(posts) == 1
     assert posts[0].position == "Trưởng phòng" and posts[0].unit_id == division.id
     # Not in a division where they hold no post.
-    assert deputy.id not in {c.id for c in directory.unit_detail(session, unit_by_code(session, "26740-P3").id).officials}
+    p3 = directory.unit_detail(session, unit_by_code(session, "26740-P3").id)
+    assert deputy.id not in {c.id for c in p3.officials}
 
 
 def test_unit_detail_of_unknown_or_inactive_unit(session: Session) -> None:

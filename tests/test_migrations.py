@@ -94,7 +94,7 @@ def test_upgrade_matches_the_models(empty_url: str) -> None:
     upgrade(empty_url)
     assert current_revision(empty_url) == head()
     assert schema_diff(empty_url) == []
-    assert tables(empty_url) >= {t for t in SQLModel.metadata.tables}
+    assert tables(empty_url) >= set(SQLModel.metadata.tables)
 
 
 def test_an_empty_database_differs_from_the_models(empty_url: str) -> None:

@@ -47,7 +47,8 @@ def test_a_notification_made_on_one_worker_reaches_a_tab_on_the_other(tmp_path: 
     from govhub.services.seed import seed_demo
     from govhub.state.notifications import NotificationState
     from govhub.state.tasks import AssignState
-    from tests.pushkit import ROOT, TabClient, bell_key, free_port, start_backend, stop, wait_up
+    from tests.netkit import free_ports
+    from tests.pushkit import ROOT, TabClient, bell_key, start_backend, stop, wait_up
 
     url = f"sqlite:///{tmp_path / 'push.db'}"
     upgrade(url)
@@ -66,7 +67,7 @@ def test_a_notification_made_on_one_worker_reaches_a_tab_on_the_other(tmp_path: 
     redis.Redis.from_url(redis_url).flushdb()
     env = {"GOVHUB_DATABASE_URL": url, "GOVHUB_REDIS_URL": redis_url, "REFLEX_REDIS_URL": redis_url,
            "GOVHUB_SCHEDULER_ENABLED": "false"}
-    ports = [free_port(), free_port()]
+    ports = free_ports(2)
     procs = [start_backend(ROOT, p, env, tmp_path / f"worker{i}.log") for i, p in enumerate(ports, 1)]
     try:
         for port, proc in zip(ports, procs, strict=True):

@@ -3,7 +3,6 @@ however often the job runs; retries when the mail server is down; the digest; pe
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -15,6 +14,7 @@ from govhub.config import get_settings
 from govhub.models import JobEffect, Notification, OutboxEmail, Unit
 from govhub.services import clock, mail, reminders, tasks
 from govhub.services.errors import Invalid, NotFound
+from tests.netkit import free_port
 
 
 class Inbox:
@@ -31,16 +31,10 @@ class Inbox:
         return [str(m["Subject"]) for m in self.mails]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings = get_settings()
@@ -149,7 +143,7 @@ def test_an_extended_deadline_is_reminded_again_and_a_done_task_not_at_all(sessi
 def test_mail_is_retried_when_the_server_is_down(session, official, smtp, moved_clock, monkeypatch) -> None:  # noqa: ANN001
     mail.enqueue_many(session, [{"to": "ct.saigon@tphcm.gov.vn", "subject": "Thử gửi lại", "body": "Nội dung"}])
     port = get_settings().smtp_port
-    monkeypatch.setattr(get_settings(), "smtp_port", _free_port())  # nothing listens there
+    monkeypatch.setattr(get_settings(), "smtp_port", free_port())  # nothing listens there
     while mail.drain(session) != (0, 0):
         pass
     row = session.exec(select(OutboxEmail).where(OutboxEmail.subject == "Thử gửi lại")).one()

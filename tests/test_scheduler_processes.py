@@ -16,7 +16,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -42,6 +41,7 @@ from govhub.migrations import upgrade
 from govhub.models import Notification, Official, OutboxEmail, PersonalReminder, Position, Task, Unit
 from govhub.services import clock
 from tests.conftest import PG_URL
+from tests.netkit import free_port
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="GOVHUB_TEST_DATABASE_URL is not set")
 
@@ -223,15 +223,9 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), _free_port()
+    inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield inbox, port

@@ -76,13 +76,14 @@ def test_every_agency_and_local_unit_has_exactly_one_head(session: Session) -> N
     ).all())
     codes = session.exec(select(Unit.code).where(Unit.kind.in_((*LEADING_KINDS, *LOCAL_KINDS)))).all()
     assert len(codes) == 184
-    assert {code: heads[code] for code in codes} == {code: 1 for code in codes}
+    assert {code: heads[code] for code in codes} == dict.fromkeys(codes, 1)
 
 
 def test_every_division_belongs_to_an_agency_or_local_unit(session: Session) -> None:
     parent = Unit.__table__.alias("parent")
     kinds = set(session.exec(
-        select(parent.c.kind).select_from(Unit).join(parent, parent.c.id == Unit.parent_id).where(Unit.kind == "division")
+        select(parent.c.kind).select_from(Unit).join(parent, parent.c.id == Unit.parent_id)
+        .where(Unit.kind == "division")
     ).all())
     assert kinds <= {*LEADING_KINDS, *LOCAL_KINDS}
 

@@ -118,7 +118,8 @@ def quick_assign(session: Session, actor: Official, directive: DirectiveSpec, ta
     session.execute(insert(DeadlineChange), [
         {"task_id": t, "old_deadline": None, "new_deadline": task.deadline, "changed_by_id": actor.id, "reason": "",
          "at": now} for t in ids])
-    case_groups.open_for_tasks(session, [(t, task.title, u, heads[u]) for u, t in zip(wanted, ids)], actor.id, heads)
+    groups = [(t, task.title, u, heads[u]) for u, t in zip(wanted, ids, strict=True)]
+    case_groups.open_for_tasks(session, groups, actor.id, heads)
     detail = json.dumps({"directive": row.id, "version": 1}, ensure_ascii=False)
     session.execute(insert(AuditEvent), [
         {"at": now, "actor_id": actor.id, "action": "task.created", "object_type": "task", "object_id": t,

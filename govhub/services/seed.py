@@ -49,7 +49,8 @@ WARD_DIVISIONS = {
     "commune": ["Văn phòng HĐND và UBND", "Phòng Kinh tế", "Phòng Văn hóa - Xã hội"],
 }
 WARD_DIVISIONS_EN = ["Office of the Council and Committee", "Economic Division", "Culture and Society Division"]
-HEAD_POSITION = {"office": ("chanh_vp_ubnd", "pho_chanh_vp_ubnd"), "inspectorate": ("chanh_thanh_tra", "pho_chanh_thanh_tra"),
+HEAD_POSITION = {"office": ("chanh_vp_ubnd", "pho_chanh_vp_ubnd"),
+                 "inspectorate": ("chanh_thanh_tra", "pho_chanh_thanh_tra"),
                  "department": ("giam_doc", "pho_giam_doc")}
 
 
@@ -178,7 +179,7 @@ def seed_demo(session: Session) -> SeedReport:
 def _divisions(b: _Builder, parent: Unit, names: list[str], names_en: list[str], slug_: str,
                staff: tuple[int, int]) -> int:
     """Add a unit's divisions with a head, a deputy and a few staff each; the first is its office."""
-    for i, (name, name_en) in enumerate(zip(names, names_en), start=1):
+    for i, (name, name_en) in enumerate(zip(names, names_en, strict=True), start=1):
         div = b.unit(code=f"{parent.code}-P{i}", kind="division", name=name, name_en=name_en,
                      abbrev=parent.abbrev, parent_id=parent.id, sort_order=i)
         office = i == 1

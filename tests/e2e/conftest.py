@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.netkit import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -25,12 +26,6 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-d
                  "--no-first-run"]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
 PASSWORD = "govhub-demo"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_http(url: str, seconds: float, proc: subprocess.Popen) -> None:
@@ -68,7 +63,7 @@ def server(e2e_db: Path) -> Iterator[str]:
     env["GOVHUB_BOUNDARIES_FILE"] = str(boundaries[0] if boundaries else ROOT / "tests/data/wards_sample.geojson")
     for args in (["db", "upgrade"], ["seed", "demo"]):
         subprocess.run([str(bin_dir / "govhub"), *args], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / "server.log").open("w")
     proc = subprocess.Popen([str(bin_dir / "reflex"), "run", "--env", "prod", "--backend-host", "127.0.0.1",

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.conftest import ARTIFACTS, ROOT, _free_port, _wait_http, shot, wait_hydrated
+from tests.e2e.conftest import ARTIFACTS, ROOT, _wait_http, shot, wait_hydrated
+from tests.netkit import free_port
 from tests.oidc_support import PASSWORD, run_provider
 
 SSO_BUTTON = "Đăng nhập bằng tài khoản Thành phố"
@@ -40,7 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Overrides the e2e `server` for this module only: the same production build, plus GOVHUB_OIDC_* settings
     pointing at a provider started here (the shared server keeps running without them)."""
     tmp = tmp_path_factory.mktemp("e2e-sso")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     with run_provider([f"{base}/auth/oidc/callback"], [f"{base}/login"], ARTIFACTS / "sso-provider.log") as op:
