@@ -155,6 +155,10 @@ def test_mail_is_retried_when_the_server_is_down(session, official, smtp, moved_
     session.refresh(row)
     assert (row.status, row.attempts) == ("sent", 2)
     assert smtp.subjects().count("Thử gửi lại") == 1
+    # Every attempt carries the same Message-ID, so a resend after a crash can be recognised downstream.
+    received = [m for m in smtp.mails if str(m["Subject"]) == "Thử gửi lại"]
+    expected = f"<{int(row.created_at.timestamp())}.outbox{row.id}@tphcm.gov.vn>"
+    assert str(received[0]["Message-ID"]) == mail.message_id(row) == expected
 
 
 def test_the_morning_digest_once_a_day_per_unit_head(session, official, moved_clock) -> None:  # noqa: ANN001
