@@ -35,7 +35,6 @@ def _private_redis_url() -> str:
     return f"{base}/9"
 
 
-@pytest.mark.flaky(reruns=2)  # two real worker processes on a busy 2-core machine: rare timing misses
 def test_a_notification_made_on_one_worker_reaches_a_tab_on_the_other(tmp_path: Path) -> None:
     import redis
     from sqlmodel import Session, select
