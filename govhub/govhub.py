@@ -4,9 +4,11 @@ and the security headers around all of it.
 
 import logging
 import traceback
+from collections import deque
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex_base.event.context import EventContext
 from starlette.applications import Starlette
 
 import govhub.pages  # noqa: F401  (registers the pages)
@@ -17,16 +19,30 @@ from govhub.api.oidc_routes import routes as oidc_routes
 from govhub.api.security import security_headers
 from govhub.jobs.scheduler import lifespan as jobs_lifespan
 from govhub.realtime.push import lifespan as push_lifespan
+from govhub.state.base import AppState
 
 log = logging.getLogger("govhub.app")
 
 
-def backend_error(exception: Exception) -> EventSpec:
-    """An unexpected error in an event handler: logged here with its traceback, a plain message there."""
+# Events whose failure has already asked for a notice (their txids), so that a notice event failing in turn (say the
+# state store is down) is not answered with yet another one, forever. Per worker: the notice runs where it is queued.
+_noticed: deque[str] = deque(maxlen=1024)
+
+
+def backend_error(exception: Exception) -> EventSpec | None:
+    """An unexpected error in an event handler: logged here with its traceback; the page gets a plain message in
+    its language through AppState.notice (Reflex queues the returned event for the same tab). Reflex's toast would
+    reach the page as a script to eval, which the Content-Security-Policy refuses: it never showed."""
     log.error("unhandled error in an event handler:\n%s",
               "".join(traceback.format_exception(type(exception), exception, exception.__traceback__)))
-    return rx.toast.error("Đã có lỗi, vui lòng thử lại. / Something went wrong, please try again.",
-                          position="top-center", id="backend_error")
+    try:
+        ctx = EventContext.get()
+    except LookupError:  # called outside an event (tests)
+        return AppState.unexpected_error()
+    if ctx.parent_txid is not None and ctx.parent_txid in _noticed:
+        return None  # the notice itself failed: logged above, not retried
+    _noticed.append(ctx.txid)
+    return AppState.unexpected_error()
 
 
 app = rx.App(

@@ -44,6 +44,7 @@ http_routes = [r for r in govhub_app.api_transformer[0].routes if isinstance(r, 
 POLICY: dict[str, str] = {
     "AppState.init_public": "public",
     "AppState.switch_locale": "public",
+    "AppState.unexpected_error": "public",  # only shows its caller the generic error notice
     "AppState.require_login": "any",
     "LoginState.load_options": "public",
     "LoginState.load_not_registered": "public",

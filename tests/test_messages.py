@@ -263,6 +263,73 @@ def test_the_page_explains_a_refused_file_and_sends_an_accepted_one(app_db: None
     assert {c.id: c.unread for c in seen.convs}[cid] == 0
 
 
+def test_a_refused_message_stays_in_the_box_and_a_stored_one_empties_it(app_db: None) -> None:  # noqa: F811
+    """The composer is emptied by the server, and only once the message is stored (the form is redrawn under a new
+    draft key, in the same update that shows the message): a message refused because the sender lost their place
+    in the conversation, or too long, keeps its draft key (the typed text stays) and its files. A second submit
+    of a draft already sent (a double click) is ignored: one message, no error."""
+    import io
+    from pathlib import Path
+
+    import reflex as rx
+
+    from govhub.db import session_scope
+    from govhub.i18n import translate
+    from govhub.models import Message
+    from govhub.services.auth import start_session
+    from govhub.state.base import AppState
+    from govhub.state.messages import MessagesState
+    from tests.statekit import call, make_root, run, substate
+
+    with session_scope() as s:
+        sender = s.exec(select(Official).where(Official.username == "tp1.saigon")).one()
+        other = s.exec(select(Official).where(Official.username == "cv.saigon")).one()
+        cid, sender_id = messages.do_direct(s, sender, other.id).id, sender.id
+        token = start_session(s, sender, client_ip="127.0.0.1")
+
+    def stored() -> int:
+        with session_scope() as s:
+            return s.exec(select(func.count()).select_from(Message).where(Message.conversation_id == cid)).one()
+
+    root = make_root(token)
+    data = {**root.router_data, "pathname": f"/messages/{cid}", "asPath": f"/messages/{cid}"}
+    root.router_data = data
+    root._update_router_vars(data, {})
+    run(call(root, MessagesState, "load"))
+    state, app = substate(root, MessagesState), substate(root, AppState)
+    draft = state.draft_key
+    run(call(root, MessagesState, "attach", [rx.UploadFile(file=io.BytesIO(PDF), path=Path("Biên bản.pdf"))]))
+    form = {"draft": draft, "body": "Anh xem giúp biên bản họp tổ dân phố.", "instruction": "on"}
+
+    # The sender is taken out of the conversation meanwhile: refused, and nothing of the draft is lost.
+    with session_scope() as s:
+        membership = s.get(ConversationMember, (cid, sender_id))
+        kept = ConversationMember(**membership.model_dump())
+        s.delete(membership)
+    assert run(call(root, MessagesState, "send", form)) == []
+    assert (app.notice.level, app.notice.text) == ("error", translate("vi", "error.not_found"))
+    assert state.draft_key == draft and state.pending_files == ["Biên bản.pdf"] and stored() == 0
+    with session_scope() as s:
+        s.add(kept)
+    # A validation error keeps the draft too.
+    run(call(root, MessagesState, "send", {**form, "body": "x" * (messages.MAX_BODY + 1)}))
+    assert app.notice.text == translate("vi", "messages.error.body")
+    assert state.draft_key == draft and state.pending_files == ["Biên bản.pdf"] and stored() == 0
+
+    # Stored: a new draft key (the box is emptied), no files waiting, the message shown.
+    refused = app.notice.id
+    run(call(root, MessagesState, "send", form))
+    assert state.draft_key != draft and state.pending_files == [] and stored() == 1
+    assert state.rows[-1].body == form["body"] and state.rows[-1].kind == "instruction"
+    assert app.notice.id == refused  # no new message for the reader
+    # The same submit again (a double click): ignored.
+    run(call(root, MessagesState, "send", form))
+    assert stored() == 1 and app.notice.id == refused
+    # The next draft goes out under its own key.
+    run(call(root, MessagesState, "send", {"draft": state.draft_key, "body": "Cảm ơn anh."}))
+    assert stored() == 2 and state.rows[-1].body == "Cảm ơn anh." and state.rows[-1].kind == "text"
+
+
 def _same_session(session: Session):  # noqa: ANN202
     from contextlib import contextmanager
 

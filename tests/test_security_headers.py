@@ -4,11 +4,13 @@ tests check the real build: the headers on real pages and no console error, so n
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import hashlib
 from pathlib import Path
 
+import pytest
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -95,10 +97,90 @@ def test_helpers() -> None:
 
 
 def test_handlers_send_the_page_no_script_to_eval() -> None:
-    """``rx.toast``, ``rx.call_script`` and ``rx.call_function`` returned by a handler reach the page as strings to
-    eval, which the policy refuses (the toast silently never shows): handlers use ``self._toast`` instead."""
-    root = Path(__file__).resolve().parents[1] / "govhub" / "state"
-    found = [f"{path.name}:{n}" for path in sorted(root.glob("*.py"))
+    """``rx.toast``, ``rx.call_script`` and ``rx.call_function`` returned by a handler (or by the app's backend error
+    handler) reach the page as strings to eval, which the policy refuses (the toast silently never shows): handlers
+    use ``self._toast`` instead, the error handler chains ``AppState.unexpected_error``."""
+    root = Path(__file__).resolve().parents[1] / "govhub"
+    found = [f"{path.name}:{n}" for path in [*sorted((root / "state").glob("*.py")), root / "govhub.py"]
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
              if any(call in line for call in ("rx.toast", "call_script", "call_function", "run_script"))]
     assert found == []
+
+
+class _Socket:
+    """Stands where the browser's websocket would: records what the server sends the tab."""
+
+    def __init__(self) -> None:
+        self.updates: list = []
+
+    async def emit_update(self, update, token: str) -> None:  # noqa: ANN001
+        self.updates.append((token, update))
+
+
+def test_an_unexpected_error_reaches_the_page_as_a_translated_notice() -> None:
+    """Through Reflex's own event processor, as in production: an event fails in a way no handler expected (here
+    Reflex itself cannot call the handler, an argument is missing). The app's backend error handler has the same
+    tab's AppState.notice set to the generic message in the reader's language: page state, which the page shows
+    as a toast (govhub/components/notice.py), no script to eval and no word of the error."""
+    from reflex.event import Event
+    from reflex.istate.manager.memory import StateManagerMemory
+    from reflex_base.constants.state import FIELD_MARKER
+    from reflex_base.event.processor.base_state_processor import BaseStateEventProcessor
+
+    from govhub.govhub import app, backend_error
+    from govhub.i18n import translate
+    from govhub.state.base import AppState
+    from tests.statekit import run
+
+    switch = AppState.get_full_name() + ".switch_locale"
+    router = {"pathname": "/login", "query": {}, "headers": {}}
+
+    async def scenario() -> list:
+        socket = _Socket()
+        processor = BaseStateEventProcessor(middleware=app, backend_exception_handler=backend_error)
+        processor.configure(state_manager=StateManagerMemory(), event_namespace=socket)
+        async with processor:
+            await (await processor.enqueue("tab-1", Event(name=switch, payload={"locale": "en"},
+                                                          router_data=router)))
+            socket.updates.clear()
+            failed = await processor.enqueue("tab-1", Event(name=switch, payload={}, router_data=router))
+            with pytest.raises(TypeError, match="locale"):
+                await failed
+            for _ in range(100):  # the handler's chained event runs on its own, after the failure
+                if socket.updates:
+                    break
+                await asyncio.sleep(0.05)
+            await processor.join(timeout=5)
+        return socket.updates
+
+    updates = run(scenario())
+    assert [token for token, _ in updates] == ["tab-1"]
+    update = updates[0][1]
+    assert update.events == []  # nothing for the page to run
+    notice = update.delta[AppState.get_full_name()]["notice" + FIELD_MARKER]
+    assert notice.level == "error" and notice.id
+    assert notice.text == translate("en", "error.generic")
+    assert "Traceback" not in notice.text and "TypeError" not in notice.text and "locale" not in notice.text
+
+
+def test_a_failing_notice_is_not_answered_with_another() -> None:
+    """If the notice event fails in turn (the state store is down, say), the error handler does not ask again."""
+    from reflex.istate.manager.memory import StateManagerMemory
+    from reflex_base.event.context import EventContext
+
+    from govhub.govhub import backend_error
+
+    async def nowhere(*_args) -> None:  # noqa: ANN002
+        return None
+
+    failed = EventContext(token="tab-1", state_manager=StateManagerMemory(), enqueue_impl=nowhere)
+    reset = EventContext.set(failed)
+    try:
+        assert backend_error(RuntimeError("store down")) is not None
+    finally:
+        EventContext.reset(reset)
+    reset = EventContext.set(failed.fork())  # the notice event it chained
+    try:
+        assert backend_error(RuntimeError("store down")) is None
+    finally:
+        EventContext.reset(reset)

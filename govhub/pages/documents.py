@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub.components.i18n import t
+from govhub.components.server_link import server_link
 from govhub.components.shell import app_page
 from govhub.components.task_bits import pager, priority_options
 from govhub.models.documents import ASSIGNEE_KINDS, DOC_TYPES, STEP_KINDS
@@ -272,10 +273,10 @@ def _file(f: FileRow) -> rx.Component:
             rx.text(f.size, " · ", f.by, " · ", f.at, size="1", color_scheme="gray"),
             spacing="0", min_width="0", flex="1",
         ),
-        rx.cond(f.pdf, rx.el.a(t("doc.file.preview"), href="/files/" + f.id.to_string() + "?inline=1",
-                               target="_blank", rel="noopener", style=link_style, class_name="file-preview")),
-        rx.el.a(t("doc.file.download"), href="/files/" + f.id.to_string(), download=f.name, style=link_style,
-                class_name="file-download"),
+        rx.cond(f.pdf, server_link(t("doc.file.preview"), href="/files/" + f.id.to_string() + "?inline=1",
+                                   target="_blank", rel="noopener", style=link_style, class_name="file-preview")),
+        server_link(t("doc.file.download"), href="/files/" + f.id.to_string(), download=f.name, style=link_style,
+                    class_name="file-download"),
         spacing="3", align="center", width="100%", padding_y="6px",
         border_bottom=f"1px solid {rx.color('gray', 3)}",
     )

@@ -13,6 +13,8 @@ from govhub.api.auth_routes import safe_next
 from govhub.api.oidc_routes import NOT_REGISTERED_PATH
 from govhub.components.i18n import t
 from govhub.components.native_form import native_form
+from govhub.components.notice import notice_toaster
+from govhub.components.server_link import server_link
 from govhub.components.shell import brand, hydrated_marker, language_switch
 from govhub.config import get_settings
 from govhub.state.base import AppState
@@ -78,8 +80,8 @@ def _sso_button() -> rx.Component:
         LoginState.sso_enabled,
         rx.vstack(
             rx.button(
-                rx.el.a(rx.icon("landmark", size=18), t("auth.sso_button"), href=LoginState.sso_href, id="sso-sign-in",
-                        custom_attrs={"reloadDocument": True}),
+                server_link(rx.icon("landmark", size=18), t("auth.sso_button"), href=LoginState.sso_href,
+                            id="sso-sign-in"),
                 as_child=True, size="3", width="100%", height="auto", min_height="44px", padding_y="10px",
                 text_align="center",
             ),
@@ -130,6 +132,7 @@ def login() -> rx.Component:
             max_width="420px",
         ),
         hydrated_marker(),
+        notice_toaster(),
         min_height="100vh",
         padding="16px",
         background=rx.color("gray", 2),
@@ -156,6 +159,7 @@ def not_registered() -> rx.Component:
             max_width="460px",
         ),
         hydrated_marker(),
+        notice_toaster(),
         min_height="100vh",
         padding="16px",
         background=rx.color("gray", 2),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub.components.i18n import t
+from govhub.components.server_link import server_link
 from govhub.components.shell import app_page
 from govhub.services.messages import AckPerson, AttachmentRow, ConversationRow, MessageRow, NewsTarget
 from govhub.state.messages import MessagesState, PersonOption
@@ -67,19 +68,18 @@ def _list(display: list[str] | str) -> rx.Component:
 
 
 # A long file name wraps anywhere (Vietnamese names often have no spaces) and stops after two lines; the whole name
-# is in the tooltip and the downloaded file. The link reloads the document (a plain download): left to React
-# Router, a click would route inside the app and nothing would be downloaded.
+# is in the tooltip and the downloaded file. The link is a plain download (server_link), not client-side routing.
 TWO_LINES = {"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden",
              "overflowWrap": "anywhere"}
 
 
 def _attachment(a: AttachmentRow) -> rx.Component:
-    return rx.el.a(
+    return server_link(
         rx.hstack(rx.icon("paperclip", size=14, flex_shrink="0"),
                   rx.text(a.name, size="2", min_width="0", style=TWO_LINES, class_name="attachment-name"),
                   rx.text(a.size, size="1", color_scheme="gray", white_space="nowrap", flex_shrink="0"),
                   spacing="2", align="center", min_width="0"),
-        href=a.url, download=a.name, reload_document=True, title=a.name, class_name="attachment",
+        href=a.url, download=a.name, title=a.name, class_name="attachment",
         display="block", max_width="100%", padding="6px 10px", border_radius="var(--radius-2)",
         border=f"1px solid {rx.color('gray', 6)}", background=rx.color("gray", 1), color=rx.color("indigo", 11),
         text_decoration="none", _hover={"background": rx.color("gray", 2)},
@@ -128,8 +128,11 @@ def _message(m: MessageRow) -> rx.Component:
 
 
 def _composer() -> rx.Component:
+    """The box keeps what was typed until the server has stored the message (a refusal loses nothing); the form is
+    then drawn afresh, empty, by its new draft key. The hidden draft key lets the server ignore a double submit."""
     return rx.form(
         rx.vstack(
+            rx.el.input(type="hidden", name="draft", value=S.draft_key),
             rx.text_area(name="body", id="msg-body", placeholder=t("messages.write"), max_length=5000, rows="2",
                          width="100%"),
             rx.cond(S.pending_files.length() > 0,
@@ -153,7 +156,8 @@ def _composer() -> rx.Component:
             spacing="2", width="100%",
         ),
         on_submit=S.send,
-        reset_on_submit=True,
+        reset_on_submit=False,
+        key=S.draft_key,
         width="100%",
     )
 

@@ -142,6 +142,12 @@ class AppState(rx.State):
         self.login_next = safe_next(params.get("next"))
 
     @rx.event
+    async def unexpected_error(self):
+        """Chained by the app's backend error handler (govhub.govhub.backend_error) after an error no handler
+        expected: a plain message in the reader's language, never the error itself. Harmless to call."""
+        self._toast("error", self._t("error.generic"))
+
+    @rx.event
     async def switch_locale(self, locale: str | list[str]):
         """Change the language; remembered per official (and in a cookie before sign-in)."""
         if not isinstance(locale, str) or locale not in LOCALES:

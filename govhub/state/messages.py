@@ -48,6 +48,7 @@ class MessagesState(AppState):
     people: list[PersonOption] = []
     chosen: list[PersonOption] = []
     pending_files: list[str] = []
+    draft_key: str = ""  # names the composer's current draft; a new one once it is sent (the form is drawn afresh)
     may_broadcast: bool = False
     news_units: list[NewsTarget] = []
     news_picked: list[int] = []
@@ -200,9 +201,14 @@ class MessagesState(AppState):
     @rx.event
     @guarded
     async def send(self, form: dict):
-        """Send the message (an instruction when asked) with the chosen files."""
+        """Send the message (an instruction when asked) with the chosen files. Only once it is stored is the
+        composer emptied (a new draft key redraws the form, in the same update that shows the message): a refused
+        message stays in the box, with its files, to be corrected. The form names the draft it sends; a second
+        submit of a draft already sent (a double click) is ignored."""
         from pathlib import Path
 
+        if str(form.get("draft", "")) != self.draft_key:
+            return
         cid = self.conv_id
         if cid <= 0:
             raise NotFound()
@@ -210,12 +216,12 @@ class MessagesState(AppState):
         instruction = str(form.get("instruction", "")).lower() in ("on", "true", "1")
         uploads = [Upload(filename=p["name"], data=Path(p["path"]).read_bytes()) for p in self._pending]
         await self._call(lambda s, a: messages.do_send(s, a, cid, body, instruction=instruction, uploads=uploads))
+        self.draft_key = secrets.token_hex(8)
         self._discard_pending()
         after = max((r.id for r in self.rows), default=0)
         fresh = await self._call(lambda s, a: messages.history(s, a, cid, after_id=after))
         self.rows = self.rows + [r for r in fresh if r.id > after]
         await self._load_list()
-        return rx.set_value("msg-body", "")
 
     @rx.event
     @guarded

@@ -34,6 +34,32 @@ def draft(page: Page, summary: str) -> str:
     return page.url
 
 
+def test_the_download_link_downloads_the_file(browsers: Browsers, viewport: str) -> None:
+    """"Tải về" is a real download of the file's exact bytes, with its name (left to React Router, the click routed
+    inside the app and nothing was downloaded); a reader without access to the document is refused the address."""
+    author = browsers.new_page()
+    sign_in(author, "cv.saigon")
+    draft(author, f"Kế hoạch tổng vệ sinh môi trường ({viewport})")
+    link = author.locator("#doc-files .file-download", has_text="Tải về")
+    expect(link).to_have_count(1)
+    shot(author, "document-files")
+    href = link.get_attribute("href")
+    assert href and re.fullmatch(r"/files/\d+", href)
+    with author.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == "du-thao-v1.pdf"
+    assert Path(download.path()).read_bytes() == demo_pdf("Du thao lan 1")
+    expect(author.locator("#doc-files")).to_be_visible()  # still on the document page
+    preview = author.locator("#doc-files .file-preview")
+    assert preview.get_attribute("href") == f"{href}?inline=1" and preview.get_attribute("target") == "_blank"
+
+    outsider = browsers.new_page()
+    sign_in(outsider, "ct.bencat")  # another ward's chairman
+    refused = outsider.request.get(href)
+    assert refused.status == 404 and demo_pdf("Du thao lan 1") not in refused.body()
+
+
 def act(page: Page, action: str, text: str = "") -> None:
     page.click(f"#action-{action}")
     if text:

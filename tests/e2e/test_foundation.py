@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.e2e.conftest import shot, sign_in, wait_hydrated
 
@@ -82,6 +83,45 @@ def test_language_is_remembered_per_official(page: Page, viewport: str) -> None:
         page.click("#account-menu")
     page.get_by_role("radio", name="VI").first.click()
     expect(page.locator("#greeting")).to_contain_text("Xin chào")
+
+
+def _drop_the_argument(message: str | bytes) -> str | bytes:
+    """A Socket.IO frame from the page (``42/_event,["event", {...}]``) with the language switch's argument taken
+    out of its event."""
+    if not isinstance(message, str) or "switch_locale" not in message:
+        return message
+    prefix, body = re.fullmatch(r"(\d+(?:/[^,\[]*,)?\d*)(.*)", message, re.S).groups()  # 42/_event,[...]
+    frame = json.loads(body)
+    event = json.loads(frame[1]) if isinstance(frame[1], str) else frame[1]
+    event["payload"] = {}
+    frame[1] = json.dumps(event) if isinstance(frame[1], str) else event
+    return prefix + json.dumps(frame)
+
+
+def test_an_unexpected_error_shows_a_plain_message_in_the_readers_language(page: Page) -> None:
+    """An event the server cannot handle (here its argument is missing: the page's own socket frame is altered on
+    its way out) is answered by the app's backend error handler through AppState.notice: a toast in the reader's
+    language, no word of the error. (Reflex's own toast came as a script to eval, which the policy refuses.)"""
+    armed = {"on": False}
+
+    def relay(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: server.send(_drop_the_argument(m) if armed["on"] else m))
+
+    page.route_web_socket(re.compile(r".*/_event.*"), relay)
+    page.goto("/login")
+    wait_hydrated(page)
+    page.get_by_role("radio", name="EN").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    armed["on"] = True
+    page.get_by_role("radio", name="VI").click()
+    toast = page.locator("[data-sonner-toast]")
+    expect(toast).to_have_text("Something went wrong. Nothing you entered was lost; please try again.")
+    expect(toast).to_have_css("opacity", "1")
+    shot(page, "unexpected-error")
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text and "TypeError" not in text and "locale" not in text
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # nothing else changed
 
 
 def test_unit_admin_edits_a_colleague(page: Page, viewport: str) -> None:
