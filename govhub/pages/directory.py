@@ -8,6 +8,7 @@ from govhub import routes
 from govhub.components.contact import contact_dialog, official_row
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
+from govhub.components.task_bits import pager
 from govhub.services.directory import UnitRow
 from govhub.state.base import AppState
 from govhub.state.directory import ContactState, DirectoryState, UnitState
@@ -55,20 +56,6 @@ def _search_box() -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.button(rx.icon("chevron-left", size=16), variant="soft", disabled=DirectoryState.page <= 1,
-                  on_click=DirectoryState.go_to_page(DirectoryState.page - 1), aria_label=t("common.previous")),
-        rx.text(t("common.page_of", page=DirectoryState.page, pages=DirectoryState.pages), size="2"),
-        rx.button(rx.icon("chevron-right", size=16), variant="soft",
-                  disabled=DirectoryState.page >= DirectoryState.pages,
-                  on_click=DirectoryState.go_to_page(DirectoryState.page + 1), aria_label=t("common.next")),
-        align="center",
-        justify="center",
-        width="100%",
-    )
-
-
 def _results() -> rx.Component:
     return rx.vstack(
         rx.text(t("directory.results", n=DirectoryState.total), size="2", color_scheme="gray", id="result-count"),
@@ -78,7 +65,7 @@ def _results() -> rx.Component:
                     width="100%", id="results"),
             rx.text(t("directory.no_results"), size="2"),
         ),
-        rx.cond(DirectoryState.pages > 1, _pager()),
+        pager(DirectoryState.page, DirectoryState.pages, DirectoryState.go_to_page),
         width="100%",
         spacing="3",
     )

@@ -9,6 +9,7 @@ from govhub.services.directory import OfficialCard, UnitDetail, UnitRow
 from govhub.services.errors import NotFound
 from govhub.services.text import fold
 from govhub.state.base import AppState, guarded
+from govhub.state.paging import clamp_page
 
 LOCAL_FILTERS = ("all", "ward", "commune", "special_zone")
 
@@ -19,6 +20,11 @@ def _as_id(value: object) -> int:
     if number <= 0 or number > 2**31:
         raise ValueError("id out of range")
     return number
+
+
+def _path_id(path: str) -> int:
+    """The numeric id at the end of the page address."""
+    return _as_id(path.rstrip("/").rsplit("/", 1)[-1])
 
 
 class DirectoryState(AppState):
@@ -80,7 +86,7 @@ class DirectoryState(AppState):
     @guarded
     async def go_to_page(self, page: int):
         """Another page of the current search."""
-        page = max(1, min(int(page), max(self.pages, 1)))
+        page = clamp_page(page, self.pages)
         query = self.query
         result = await self._call(lambda s, _a: directory.search(s, query, page))
         self.page, self.pages, self.total, self.results = result.page, result.pages, result.total, result.rows
@@ -163,7 +169,7 @@ class UnitState(AppState):
     async def load(self):
         """Load the unit named in the address."""
         try:
-            uid = _as_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+            uid = _path_id(self.router.url.path)
             self.unit, self.can_admin = await self._call(lambda s, a: directory.unit_page_for(s, a, uid))
             self.missing = False
         except (ValueError, NotFound):

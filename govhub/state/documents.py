@@ -12,21 +12,20 @@ from govhub.services.doc_routes import Option, RouteDetail, RouteRow
 from govhub.services.documents import DocDetail, DocRow, DraftSpec
 from govhub.services.errors import Invalid, NotFound
 from govhub.services.text import fold
+from govhub.state.action_dialog import ActionDialogState
 from govhub.state.base import AppState, guarded
 from govhub.state.directory import _as_id
-from govhub.state.tasks import _date, _path_id
+from govhub.state.paging import SearchablePagedState
+from govhub.state.tasks import _date
 
 
-class DocumentsState(AppState):
-    """The lists (mine, in progress, issued by my unit, received by my unit) and the new-document form."""
+class DocumentsState(SearchablePagedState, AppState):
+    """The lists (mine, in progress, issued by my unit, received by my unit) and the new-document form; the
+    search looks in the number and symbol and the summary."""
 
     rows: list[DocRow] = []
     box: str = "mine"
-    query: str = ""
     doc_type: str = ""
-    total: int = 0
-    page: int = 1
-    pages: int = 0
     loaded: bool = False
     creating: bool = False
     new_type: str = "cong_van"
@@ -47,8 +46,8 @@ class DocumentsState(AppState):
     @guarded
     async def load(self):
         """Load the first page of the chosen list."""
-        self.page, self.creating = 1, False
-        await self._reload()
+        self.creating = False
+        await self._first_page()
 
     @rx.event
     @guarded
@@ -56,15 +55,8 @@ class DocumentsState(AppState):
         """Show another list."""
         if box not in documents.BOXES:
             raise ValueError("unknown box")
-        self.box, self.page = box, 1
-        await self._reload()
-
-    @rx.event
-    @guarded
-    async def search(self, text: str):
-        """Search by number and symbol or summary."""
-        self.query, self.page = str(text)[:200], 1
-        await self._reload()
+        self.box = box
+        await self._first_page()
 
     @rx.event
     @guarded
@@ -73,15 +65,8 @@ class DocumentsState(AppState):
         doc_type = "" if doc_type == "all" else doc_type
         if doc_type and doc_type not in DOC_TYPES:
             raise ValueError("unknown type")
-        self.doc_type, self.page = doc_type, 1
-        await self._reload()
-
-    @rx.event
-    @guarded
-    async def go_to_page(self, page: int):
-        """Another page."""
-        self.page = max(1, min(int(page), max(self.pages, 1)))
-        await self._reload()
+        self.doc_type = doc_type
+        await self._first_page()
 
     async def _load_routes(self) -> None:
         doc_type = self.new_type
@@ -156,51 +141,24 @@ class DocumentsState(AppState):
         return rx.redirect(documents.doc_link(doc.id))
 
 
-class DocumentState(AppState):
+class DocumentState(ActionDialogState, AppState):
     """One document: files, preview, route progress, history, and only this official's actions."""
 
     doc: DocDetail = DocDetail()
-    missing: bool = False
-    dialog: str = ""
     uploading: bool = False
 
-    async def _load_doc(self, doc_id: int) -> None:
-        self.doc = await self._call(lambda s, a: documents.document_detail(s, a, doc_id))
+    async def _load_subject(self, subject_id: int) -> None:
+        self.doc = await self._call(lambda s, a: documents.document_detail(s, a, subject_id))
         self.missing = False
 
-    @rx.event
-    @guarded
-    async def load(self):
-        """Load the document named in the address."""
-        try:
-            await self._load_doc(_path_id(self.router.url.path))
-        except (ValueError, NotFound):
-            self.doc, self.missing = DocDetail(), True
+    def _forget_subject(self) -> None:
+        self.doc = DocDetail()
 
-    @rx.event
-    @guarded
-    async def open_dialog(self, name: str):
-        """Open the form for one action (only those offered to this official)."""
-        if name not in self.doc.actions:
-            raise ValueError("action not offered")
-        self.dialog = name
+    def _subject(self) -> tuple[int, int]:
+        return self.doc.id, self.doc.version
 
-    @rx.event
-    @guarded
-    async def close_dialog(self, _open: bool = False):
-        """Close the action form."""
-        self.dialog = ""
-
-    async def _act(self, fn, *args, message: str):  # noqa: ANN001, ANN202
-        doc_id, version = self.doc.id, self.doc.version
-        if doc_id <= 0:
-            raise NotFound()
-        try:
-            await self._call(lambda s, a: fn(s, a, doc_id, version, *args))
-        finally:
-            await self._load_doc(doc_id)
-        self.dialog = ""
-        return self._toast("success", self._t(message))
+    def _offered(self) -> list[str]:
+        return self.doc.actions
 
     @rx.event
     @guarded
@@ -270,7 +228,7 @@ class DocumentState(AppState):
         if doc_id <= 0:
             raise NotFound()
         row = await self._call(lambda s, a: documents.do_make_directive(s, a, doc_id))
-        await self._load_doc(doc_id)
+        await self._load_subject(doc_id)
         return rx.redirect(f"/directives/{row.id}")
 
 

@@ -15,7 +15,8 @@ from govhub.services.errors import NotFound
 from govhub.services.task_status import STATUSES
 from govhub.services.task_views import ChildRow
 from govhub.state.base import AppState, guarded
-from govhub.state.directory import _as_id
+from govhub.state.directory import _path_id
+from govhub.state.paging import clamp_page
 
 EMPTY_STAT = UnitStat(id=0, code="", name="", kind="")
 CHART_KEYS = (*STATUSES, "assigned", "completed", "overdue_rate", "rate", "no_tasks")
@@ -214,7 +215,7 @@ class OversightUnitState(AppState):
         self.period = period if period in dashboard.PERIODS else "all"
         self.source = source if source in dashboard.SOURCES else ""
         try:
-            unit_id = _as_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+            unit_id = _path_id(self.router.url.path)
             await self._reload(unit_id, status if status in STATUSES else "overdue", 1)
         except (ValueError, NotFound):
             self.unit, self.rows, self.missing = EMPTY_UNIT, [], True
@@ -233,4 +234,4 @@ class OversightUnitState(AppState):
         """Another page."""
         if self.unit.unit_id <= 0:
             raise NotFound()
-        await self._reload(self.unit.unit_id, self.unit.status, max(1, min(int(page), max(self.unit.pages, 1))))
+        await self._reload(self.unit.unit_id, self.unit.status, clamp_page(page, self.unit.pages))

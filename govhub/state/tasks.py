@@ -13,8 +13,10 @@ from govhub.services.quick_assign import DirectiveSpec, TargetUnit
 from govhub.services.task_rules import is_standing_member
 from govhub.services.task_views import ChildRow, DirectiveMatrix, TaskDetail
 from govhub.services.text import fold
+from govhub.state.action_dialog import ActionDialogState
 from govhub.state.base import AppState, guarded
-from govhub.state.directory import _as_id
+from govhub.state.directory import _as_id, _path_id
+from govhub.state.paging import PagedState, SearchablePagedState
 
 EMPTY_COUNTS = dict.fromkeys(inbox.KINDS, 0)
 
@@ -32,25 +34,16 @@ def _date(value: object, *, required: bool = False) -> date | None:
         raise Invalid("task.error.date") from exc
 
 
-def _path_id(path: str) -> int:
-    """The numeric id at the end of the page address."""
-    return _as_id(path.rstrip("/").rsplit("/", 1)[-1])
-
-
-class InboxState(AppState):
-    """What needs me now."""
+class InboxState(SearchablePagedState, AppState):
+    """What needs me now (the search looks in the titles)."""
 
     items: list[InboxItem] = []
     counts: dict[str, int] = EMPTY_COUNTS
     all_count: int = 0
     overdue: int = 0
     due_soon: int = 0
-    total: int = 0
-    page: int = 1
-    pages: int = 0
     kind: str = ""
     due: str = ""
-    query: str = ""
     loaded: bool = False
 
     async def _reload(self) -> None:
@@ -64,19 +57,12 @@ class InboxState(AppState):
 
     @rx.event
     @guarded
-    async def load(self):
-        """Load the first page."""
-        self.page = 1
-        await self._reload()
-
-    @rx.event
-    @guarded
     async def filter_kind(self, kind: str):
         """Show one kind of item, or all ('')."""
         if kind not in ("", *inbox.KINDS):
             raise ValueError("unknown kind")
-        self.kind, self.page = kind, 1
-        await self._reload()
+        self.kind = kind
+        await self._first_page()
 
     @rx.event
     @guarded
@@ -84,22 +70,8 @@ class InboxState(AppState):
         """Only overdue, only due within three days, or all ('')."""
         if due not in inbox.DUE_FILTERS:
             raise ValueError("unknown due filter")
-        self.due, self.page = ("" if due == self.due else due), 1
-        await self._reload()
-
-    @rx.event
-    @guarded
-    async def search(self, text: str):
-        """Search the titles in the inbox."""
-        self.query, self.page = str(text)[:200], 1
-        await self._reload()
-
-    @rx.event
-    @guarded
-    async def go_to_page(self, page: int):
-        """Another page of the inbox."""
-        self.page = max(1, min(int(page), max(self.pages, 1)))
-        await self._reload()
+        self.due = "" if due == self.due else due
+        await self._first_page()
 
 
 EMPTY_DETAIL = TaskDetail(
@@ -108,50 +80,23 @@ EMPTY_DETAIL = TaskDetail(
     owner="", coordinators=[], parent_id=0, parent_title="", children=[], deadlines=[], timeline=[], actions=[])
 
 
-class TaskState(AppState):
+class TaskState(ActionDialogState, AppState):
     """One task and the actions this official may take on it."""
 
     task: TaskDetail = EMPTY_DETAIL
-    missing: bool = False
-    dialog: str = ""
 
-    async def _load_task(self, task_id: int) -> None:
+    async def _load_subject(self, task_id: int) -> None:
         self.task = await self._call(lambda s, a: task_views.task_detail(s, a, task_id, clock.today()))
         self.missing = False
 
-    @rx.event
-    @guarded
-    async def load(self):
-        """Load the task named in the address."""
-        try:
-            await self._load_task(_path_id(self.router.url.path))
-        except (ValueError, NotFound):
-            self.task, self.missing = EMPTY_DETAIL, True
+    def _forget_subject(self) -> None:
+        self.task = EMPTY_DETAIL
 
-    @rx.event
-    @guarded
-    async def open_dialog(self, name: str):
-        """Open the form for one action (only those offered to this official)."""
-        if name not in (*self.task.actions, "remind_me"):
-            raise ValueError("action not offered")
-        self.dialog = name
+    def _subject(self) -> tuple[int, int]:
+        return self.task.id, self.task.version
 
-    @rx.event
-    @guarded
-    async def close_dialog(self, _open: bool = False):
-        """Close the action form."""
-        self.dialog = ""
-
-    async def _act(self, fn, *args, message: str):  # noqa: ANN001, ANN202
-        task_id, version = self.task.id, self.task.version
-        if task_id <= 0:
-            raise NotFound()
-        try:
-            await self._call(lambda s, a: fn(s, a, task_id, version, *args))
-        finally:
-            await self._load_task(task_id)
-        self.dialog = ""
-        return self._toast("success", self._t(message))
+    def _offered(self) -> list[str]:
+        return [*self.task.actions, "remind_me"]
 
     @rx.event
     @guarded
@@ -207,12 +152,9 @@ class TaskState(AppState):
         note = str(form.get("text", ""))
         if request_id <= 0:
             raise NotFound()
-        try:
-            await self._call(lambda s, a: tasks.do_decide_extension(s, a, request_id, approve, note))
-        finally:
-            await self._load_task(task_id)
-        self.dialog = ""
-        return self._toast("success", self._t("task.done.extension_decided"))
+        return await self._run_and_reload(
+            task_id, lambda s, a: tasks.do_decide_extension(s, a, request_id, approve, note),
+            "task.done.extension_decided")
 
     @rx.event
     @guarded
@@ -314,15 +256,12 @@ class AssignState(AppState):
         return rx.redirect(f"/directives/{row.id}")
 
 
-class FollowUpState(AppState):
+class FollowUpState(PagedState, AppState):
     """Tasks I or my unit assigned."""
 
     rows: list[ChildRow] = []
     counts: dict[str, int] = {}
     status: str = ""
-    total: int = 0
-    page: int = 1
-    pages: int = 0
 
     async def _reload(self) -> None:
         status, page = self.status, self.page
@@ -332,26 +271,12 @@ class FollowUpState(AppState):
 
     @rx.event
     @guarded
-    async def load(self):
-        """Load the first page."""
-        self.page = 1
-        await self._reload()
-
-    @rx.event
-    @guarded
     async def filter_status(self, status: str):
         """Show one reporting status, or all open and done ('')."""
         if status not in ("", *task_views.STATUSES):
             raise ValueError("unknown status")
-        self.status, self.page = status, 1
-        await self._reload()
-
-    @rx.event
-    @guarded
-    async def go_to_page(self, page: int):
-        """Another page."""
-        self.page = max(1, min(int(page), max(self.pages, 1)))
-        await self._reload()
+        self.status = status
+        await self._first_page()
 
 
 EMPTY_MATRIX = DirectiveMatrix(id=0, label="", source="", issued_on="", summary="", rows=[], counts={})
