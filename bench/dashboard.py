@@ -38,7 +38,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, func, text  # noqa: E402
+from _kit import Statements, captured_sql, timed  # noqa: E402
+from sqlalchemy import func, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
@@ -117,25 +118,17 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def timed(engine: Engine, fn: Callable[[Session], object], repeat: int) -> tuple[list[float], list]:
-    captured: list = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
-        captured.append((statement, parameters))
-
+def service_times(engine: Engine, fn: Callable[[Session], object], repeat: int) -> tuple[list[float], Statements]:
+    """``repeat`` runs of ``fn`` in a fresh session each (the first only warms the caches, unless it is the only
+    one), then one more that captures the SQL it sends."""
     times = []
-    for i in range(repeat + 1):
-        if i == repeat:
-            event.listen(engine, "before_cursor_execute", grab)
+    for i in range(repeat):
         with Session(engine) as session:
-            began = time.perf_counter()
-            fn(session)
-            elapsed = (time.perf_counter() - began) * 1000
-        if i == repeat:
-            event.remove(engine, "before_cursor_execute", grab)
-        elif i > 0 or repeat == 1:
-            times.append(elapsed)  # the first run warms the caches
-    return times, captured
+            elapsed = timed(lambda s=session: fn(s))
+        if i > 0 or repeat == 1:
+            times.append(elapsed)
+    with Session(engine) as session:
+        return times, captured_sql(engine, lambda: fn(session))
 
 
 def floor(engine: Engine, statements: list, repeat: int) -> list[float]:
@@ -186,7 +179,7 @@ def main() -> int:
     print(f"{total:,} tasks; p50 / p95 in ms over {args.repeat} runs (goal: aggregate p95 <= {GOAL_MS:.0f} ms)")
     print(f"{'case':34} {'service p50':>12} {'p95':>8} {'SQL floor p50':>14} {'p95':>8}")
     for name, fn in cases:
-        times, statements = timed(engine, fn, args.repeat)
+        times, statements = service_times(engine, fn, args.repeat)
         raw = floor(engine, statements, args.repeat)
         print(f"{name:34} {statistics.median(times):12.1f} {pct(times, 0.95):8.1f} "
               f"{statistics.median(raw):14.1f} {pct(raw, 0.95):8.1f}", flush=True)

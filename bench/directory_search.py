@@ -30,21 +30,17 @@ average are printed with them: other work on the machine shows up in p95 first. 
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from sqlalchemy import event, func, text
+from _kit import add_backend_args, backends, load_average, percentile, print_overall, time_with_floor
+from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from govhub.db import make_engine, normalize_url, safe_url
+from govhub.db import make_engine, safe_url
 from govhub.migrations import upgrade
 from govhub.models import Official
 from govhub.services.directory import search
@@ -81,12 +77,6 @@ class Result:
     floor_ms: list[float] = field(default_factory=list)
 
 
-def percentile(values: list[float], pct: float) -> float:
-    """The nearest-rank percentile of ``values``."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
 def official_count(engine: Engine) -> int:
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(Official)).one()
@@ -119,64 +109,15 @@ def run_search(engine: Engine, query: str, page: int) -> int:
         return search(session, query, page).total
 
 
-def captured_sql(engine: Engine, query: str, page: int) -> list[tuple[str, object]]:
-    """The statements and parameters ``search`` sends to the database for this query."""
-    sent: list[tuple[str, object]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
-        if not executemany:
-            sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        run_search(engine, query, page)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return sent
-
-
-def replay(dbapi_conn, statements: list[tuple[str, object]]) -> None:
-    """Run the captured statements on a raw DB-API connection and fetch every row."""
-    cur = dbapi_conn.cursor()
-    for statement, parameters in statements:
-        cur.execute(statement, parameters)
-        cur.fetchall()
-    cur.close()
-    dbapi_conn.rollback()
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return (time.perf_counter() - started) * 1000
-
-
 def bench_backend(engine: Engine, repeat: int) -> list[Result]:
     """Warm up, then time every query ``repeat`` times through ``search`` and as raw SQL."""
     results = [Result(kind, query, page) for kind, query, page in QUERIES]
-    sql = {(r.query, r.page): captured_sql(engine, r.query, r.page) for r in results}
-    raw = engine.raw_connection()
-    try:
-        for r in results:  # warm-up: caches, statement compilation, the database's page cache
-            for _ in range(2):
-                r.total = run_search(engine, r.query, r.page)
-                replay(raw, sql[(r.query, r.page)])
-        for _ in range(repeat):  # round robin, so that a burst of load elsewhere hits every kind alike
-            for r in results:
-                statements = sql[(r.query, r.page)]
-                r.app_ms.append(timed(lambda r=r: run_search(engine, r.query, r.page)))
-                r.floor_ms.append(timed(lambda s=statements: replay(raw, s)))
-    finally:
-        raw.close()
+    time_with_floor(engine, results, lambda r: run_search(engine, r.query, r.page), warm_up=2, repeat=repeat)
     return results
 
 
-def print_table(backend: str, results: list[Result]) -> tuple[list[float], list[float]]:
-    """One line per query kind; returns every app and floor timing for the overall figures."""
+def print_table(backend: str, results: list[Result]) -> None:
+    """One line per query kind."""
     head = f"{'backend':<10} {'query kind':<24} {'query':<22} {'p50':>7} {'p95':>7} {'floor50':>8} " \
            f"{'floor95':>8} {'total':>7}"
     print(head)
@@ -186,30 +127,19 @@ def print_table(backend: str, results: list[Result]) -> tuple[list[float], list[
         print(f"{backend:<10} {r.kind:<24} {shown:<22} {percentile(r.app_ms, 50):7.1f} "
               f"{percentile(r.app_ms, 95):7.1f} {percentile(r.floor_ms, 50):8.1f} "
               f"{percentile(r.floor_ms, 95):8.1f} {r.total:7d}")
-    app = [t for r in results for t in r.app_ms]
-    floor = [t for r in results for t in r.floor_ms]
-    return app, floor
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sqlite", default=str(Path(tempfile.gettempdir()) / "govhub-bench.db"),
-                        help="SQLite file to use (made and seeded if missing)")
-    parser.add_argument("--postgres", default=os.environ.get("GOVHUB_BENCH_POSTGRES_URL"),
-                        help="PostgreSQL URL (default $GOVHUB_BENCH_POSTGRES_URL; skipped if unset)")
+    add_backend_args(parser, "govhub-bench.db")
     parser.add_argument("--officials", type=int, default=50_000, help="size of the data set")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs of each query")
     args = parser.parse_args(argv)
 
-    backends = [("sqlite", f"sqlite:///{Path(args.sqlite).resolve()}")]
-    if args.postgres:
-        backends.append(("postgresql", normalize_url(args.postgres)))
-    else:
-        print("PostgreSQL skipped: pass --postgres URL or set GOVHUB_BENCH_POSTGRES_URL")
-
+    chosen = backends(args)
     print(f"machine: {os.cpu_count()} cores, load average {load_average()}")
-    summary: list[tuple[str, list[float], list[float]]] = []
-    for name, url in backends:
+    summary: list[tuple[str, list[Result]]] = []
+    for name, url in chosen:
         print(f"\n{name}: {safe_url(url)}")
         engine = build(url, args.officials)
         try:
@@ -217,14 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             engine.dispose()
         print()
-        app, floor = print_table(name, results)
-        summary.append((name, app, floor))
+        print_table(name, results)
+        summary.append((name, results))
 
-    print(f"\noverall, {args.repeat} runs of {len(QUERIES)} queries per backend, ms (goal: p95 <= {GOAL_MS:.0f})")
-    print(f"{'backend':<10} {'p50':>7} {'p95':>7} {'max':>7} {'floor p50':>10} {'floor p95':>10} {'mean':>7}")
-    for name, app, floor in summary:
-        print(f"{name:<10} {percentile(app, 50):7.1f} {percentile(app, 95):7.1f} {max(app):7.1f} "
-              f"{percentile(floor, 50):10.1f} {percentile(floor, 95):10.1f} {statistics.fmean(app):7.1f}")
+    print_overall(f"\noverall, {args.repeat} runs of {len(QUERIES)} queries per backend, ms "
+                  f"(goal: p95 <= {GOAL_MS:.0f})", summary)
     print(f"load average afterwards {load_average()}")
     return 0
 

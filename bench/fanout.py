@@ -23,28 +23,24 @@ Timings are wall-clock (``time.perf_counter``) on whatever machine runs this; no
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
+from _kit import add_backend_args, backends, percentile
+from inbox import add_data_set_args, build  # the same data set
 from sqlalchemy import delete, or_, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ProgrammingError
 from sqlmodel import Session, SQLModel, select
 
-from govhub.db import make_engine, normalize_url, safe_url
+from govhub.db import make_engine, safe_url
 from govhub.models import AuditEvent, Directive, Official, Task
 from govhub.services import clock
 from govhub.services.quick_assign import DirectiveSpec, preset_ids, quick_assign
 from govhub.services.tasks import NewTask
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inbox import build, percentile  # noqa: E402  (the same data set and helpers)
 
 GOAL_MS = 500.0
 SUMMARY = "Về báo cáo kết quả thực hiện nhiệm vụ (benchmark)"
@@ -134,25 +130,13 @@ def clean_up(engine: Engine, directive_ids: list[int]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sqlite", default=str(Path(tempfile.gettempdir()) / "govhub-bench-tasks.db"),
-                        help="SQLite file to use (made and seeded if missing); '' to skip SQLite")
-    parser.add_argument("--postgres", default=os.environ.get("GOVHUB_BENCH_POSTGRES_URL"),
-                        help="PostgreSQL URL (default $GOVHUB_BENCH_POSTGRES_URL; skipped if unset)")
-    parser.add_argument("--officials", type=int, default=50_000, help="officials in the data set")
-    parser.add_argument("--tasks", type=int, default=2_000_000, help="tasks in the data set")
+    add_backend_args(parser, "govhub-bench-tasks.db")
+    add_data_set_args(parser)
     parser.add_argument("--repeat", type=int, default=20, help="timed fan-outs per backend")
     args = parser.parse_args(argv)
 
-    backends = []
-    if args.sqlite:
-        backends.append(("sqlite", f"sqlite:///{Path(args.sqlite).resolve()}"))
-    if args.postgres:
-        backends.append(("postgresql", normalize_url(args.postgres)))
-    else:
-        print("PostgreSQL skipped: pass --postgres URL or set GOVHUB_BENCH_POSTGRES_URL")
-
     summary: list[tuple[str, list[float]]] = []
-    for name, url in backends:
+    for name, url in backends(args):
         print(f"\n{name}: {safe_url(url)}")
         engine = build(url, args.officials, args.tasks)
         with Session(engine) as session:  # what an interrupted run left behind

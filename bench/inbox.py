@@ -34,21 +34,16 @@ Timings are wall-clock (``time.perf_counter``) on whatever machine runs this; no
 from __future__ import annotations
 
 import argparse
-import math
-import os
-import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from sqlalchemy import event, func, text
+from _kit import add_backend_args, backends, percentile, print_overall, time_with_floor
+from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from govhub.db import make_engine, normalize_url, safe_url
+from govhub.db import make_engine, safe_url
 from govhub.migrations import upgrade
 from govhub.models import ExtensionRequest, Official, Task
 from govhub.services import clock
@@ -70,12 +65,6 @@ class Case:
     total: int = 0
     app_ms: list[float] = field(default_factory=list)
     floor_ms: list[float] = field(default_factory=list)
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """The nearest-rank percentile of ``values``."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 def task_count(engine: Engine) -> int:
@@ -102,6 +91,12 @@ def build(url: str, officials: int, tasks: int) -> Engine:
     analyze(engine)
     print(f"  seeded {task_count(engine):,} tasks in {time.perf_counter() - started:.0f} s")
     return engine
+
+
+def add_data_set_args(parser: argparse.ArgumentParser) -> None:
+    """The size of the city-scale data set (shared with bench/fanout.py)."""
+    parser.add_argument("--officials", type=int, default=50_000, help="officials in the data set")
+    parser.add_argument("--tasks", type=int, default=2_000_000, help="tasks in the data set")
 
 
 def analyze(engine: Engine) -> None:
@@ -150,60 +145,15 @@ def run_inbox(engine: Engine, case: Case) -> int:
         return inbox(session, case.official, clock.today(), **case.filters).total
 
 
-def captured_sql(engine: Engine, case: Case) -> list[tuple[str, object]]:
-    """The statements and parameters ``inbox`` sends to the database for this case."""
-    sent: list[tuple[str, object]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:  # noqa: ANN001
-        if not executemany:
-            sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        run_inbox(engine, case)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return sent
-
-
-def replay(dbapi_conn, statements: list[tuple[str, object]]) -> None:  # noqa: ANN001
-    """Run the captured statements on a raw DB-API connection and fetch every row."""
-    cur = dbapi_conn.cursor()
-    for statement, parameters in statements:
-        cur.execute(statement, parameters)
-        cur.fetchall()
-    cur.close()
-    dbapi_conn.rollback()
-
-
-def timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return (time.perf_counter() - started) * 1000
-
-
 def bench_backend(engine: Engine, repeat: int) -> list[Case]:
     """Warm up, then time every case ``repeat`` times through ``inbox`` and as raw SQL."""
     cases = busiest(engine)
-    sql = {id(c): captured_sql(engine, c) for c in cases}
-    raw = engine.raw_connection()
-    try:
-        for c in cases:  # warm-up: caches, statement compilation, the database's page cache
-            for _ in range(3):
-                c.total = run_inbox(engine, c)
-                replay(raw, sql[id(c)])
-        for _ in range(repeat):  # round robin, so that a burst of load elsewhere hits every case alike
-            for c in cases:
-                statements = sql[id(c)]
-                c.app_ms.append(timed(lambda c=c: run_inbox(engine, c)))
-                c.floor_ms.append(timed(lambda s=statements: replay(raw, s)))
-    finally:
-        raw.close()
+    time_with_floor(engine, cases, lambda c: run_inbox(engine, c), warm_up=3, repeat=repeat)
     return cases
 
 
-def print_table(backend: str, cases: list[Case]) -> tuple[list[float], list[float]]:
-    """One line per case; returns every app and floor timing for the overall figures."""
+def print_table(backend: str, cases: list[Case]) -> None:
+    """One line per case."""
     head = f"{'backend':<10} {'case':<26} {'who':<16} {'items':>6} {'p50':>7} {'p95':>7} {'floor50':>8} " \
            f"{'floor95':>8} {'p95/floor95':>11}"
     print(head)
@@ -212,32 +162,17 @@ def print_table(backend: str, cases: list[Case]) -> tuple[list[float], list[floa
         p95, f95 = percentile(c.app_ms, 95), percentile(c.floor_ms, 95)
         print(f"{backend:<10} {c.kind:<26} {c.official.username:<16} {c.total:6d} {percentile(c.app_ms, 50):7.1f} "
               f"{p95:7.1f} {percentile(c.floor_ms, 50):8.1f} {f95:8.1f} {p95 / f95 if f95 else 0:11.2f}")
-    app = [t for c in cases for t in c.app_ms]
-    floor = [t for c in cases for t in c.floor_ms]
-    return app, floor
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sqlite", default=str(Path(tempfile.gettempdir()) / "govhub-bench-tasks.db"),
-                        help="SQLite file to use (made and seeded if missing); '' to skip SQLite")
-    parser.add_argument("--postgres", default=os.environ.get("GOVHUB_BENCH_POSTGRES_URL"),
-                        help="PostgreSQL URL (default $GOVHUB_BENCH_POSTGRES_URL; skipped if unset)")
-    parser.add_argument("--officials", type=int, default=50_000, help="officials in the data set")
-    parser.add_argument("--tasks", type=int, default=2_000_000, help="tasks in the data set")
+    add_backend_args(parser, "govhub-bench-tasks.db")
+    add_data_set_args(parser)
     parser.add_argument("--repeat", type=int, default=30, help="timed runs of each case")
     args = parser.parse_args(argv)
 
-    backends = []
-    if args.sqlite:
-        backends.append(("sqlite", f"sqlite:///{Path(args.sqlite).resolve()}"))
-    if args.postgres:
-        backends.append(("postgresql", normalize_url(args.postgres)))
-    else:
-        print("PostgreSQL skipped: pass --postgres URL or set GOVHUB_BENCH_POSTGRES_URL")
-
-    summary: list[tuple[str, list[float], list[float]]] = []
-    for name, url in backends:
+    summary: list[tuple[str, list[Case]]] = []
+    for name, url in backends(args):
         print(f"\n{name}: {safe_url(url)}")
         engine = build(url, args.officials, args.tasks)
         try:
@@ -245,15 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             engine.dispose()
         print()
-        app, floor = print_table(name, cases)
-        summary.append((name, app, floor))
+        print_table(name, cases)
+        summary.append((name, cases))
 
-    print(f"\noverall, {args.repeat} runs of each case per backend, ms "
-          f"(goals: p95 <= {GOAL_MS:.0f} on PostgreSQL, <= 2x the floor)")
-    print(f"{'backend':<10} {'p50':>7} {'p95':>7} {'max':>7} {'floor p50':>10} {'floor p95':>10} {'mean':>7}")
-    for name, app, floor in summary:
-        print(f"{name:<10} {percentile(app, 50):7.1f} {percentile(app, 95):7.1f} {max(app):7.1f} "
-              f"{percentile(floor, 50):10.1f} {percentile(floor, 95):10.1f} {statistics.fmean(app):7.1f}")
+    print_overall(f"\noverall, {args.repeat} runs of each case per backend, ms "
+                  f"(goals: p95 <= {GOAL_MS:.0f} on PostgreSQL, <= 2x the floor)", summary)
     return 0
 
 
