@@ -493,9 +493,12 @@ class _BulkWriter:
     def add(self, table: str, row: tuple) -> None:
         self.rows[table].append(row)
 
-    def maybe_flush(self) -> None:
-        if len(self.rows["task"]) >= BATCH:
-            self.flush()
+    def flush_if_full(self) -> bool:
+        """Write the buffered rows once a batch of tasks is waiting; whether it did."""
+        if len(self.rows["task"]) < BATCH:
+            return False
+        self.flush()
+        return True
 
     def flush(self) -> None:
         cur = self.raw.cursor()
@@ -516,6 +519,15 @@ class _BulkWriter:
                 self.rows[table] = []
         finally:
             cur.close()
+
+    def finish(self) -> None:
+        """Write what is left; on PostgreSQL, move each table's id sequence past the ids written (COPY with
+        explicit ids does not)."""
+        self.flush()
+        if self.pg:
+            for table in self.ORDER:
+                self.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                          f"(SELECT coalesce(max(id), 1) FROM {table}))"))
 
 
 class _Calendar:
@@ -744,14 +756,8 @@ def seed_scale_tasks(session: Session, tasks: int, *, progress: Callable[[str], 
                          division, rng.choice(staff), g_created, g_deadline, g_state, g_done, "normal", 0, 13)
                     next_task += 1
                     added += 1
-        if len(writer.rows["task"]) >= BATCH:
-            writer.flush()
-            if progress:
-                progress(f"  {added:,} tasks ({time.perf_counter() - started:.0f} s)")
-    writer.flush()
-    if writer.pg:
-        for table in ("task", "directive", "deadline_change", "audit_event", "notification", "extension_request"):
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+        if writer.flush_if_full() and progress:
+            progress(f"  {added:,} tasks ({time.perf_counter() - started:.0f} s)")
+    writer.finish()
     tally.rebuild(session)  # the rows above bypassed the services: recount the oversight counters from the tasks
     return added
