@@ -89,6 +89,7 @@ POLICY: dict[str, str] = {
     "TaskState.decide_extension": "refuse",
     "TaskState.delegate": "refuse",
     "TaskState.remind_me": "refuse",
+    "TaskState.cancel_reminder": "refuse",
     # Oversight: each official's own board (the services scope it; others get "not available").
     "OversightState.load": "any",
     "OversightState.choose_period": "any",
@@ -126,6 +127,8 @@ POLICY: dict[str, str] = {
     "MessagesState.unchoose": "any",
     "MessagesState.create_group": "refuse",
     "MessagesState.toggle_news_unit": "refuse",
+    "MessagesState.choose_audience": "any",
+    "MessagesState.filter_news_units": "any",
     "MessagesState.publish": "refuse",
     # Documents: one's own lists and drafts; a document of another unit is "not found"; route templates are
     # edited only by admins and the unit administrator of the template's unit.

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from govhub.config import get_settings
 from govhub.models import JobEffect, Notification, OutboxEmail, Unit
-from govhub.services import clock, mail, reminders, tasks
+from govhub.services import clock, mail, push, reminders, task_views, tasks
 from govhub.services.errors import Invalid, NotFound
 from tests.netkit import free_port
 
@@ -189,6 +189,42 @@ def test_personal_reminders(session, official, moved_clock) -> None:  # noqa: AN
         reminders.do_remind_me(session, official("cv.saigon"), task_id, clock.now() + timedelta(hours=1))
     with pytest.raises(Invalid):
         reminders.do_remind_me(session, me, task_id, clock.now() - timedelta(minutes=1))
+
+
+def test_my_reminders_are_listed_for_me_only_and_can_be_cancelled(session, official, moved_clock) -> None:  # noqa: ANN001
+    from govhub.models import AuditEvent, PersonalReminder
+
+    task_id = saigon_task(session, official, "Nhắc riêng có thể bỏ", days=9)
+    me, chair = official("ct.saigon"), official("chutich")
+    at = clock.now().astimezone(clock.city_zone()).replace(second=0, microsecond=0) + timedelta(hours=2)
+    later = reminders.do_remind_me(session, me, task_id, at + timedelta(hours=1), "Họp giao ban")
+    sooner = reminders.do_remind_me(session, me, task_id, at)
+    reminders.do_remind_me(session, chair, task_id, at, "Của người khác")
+    rows = reminders.pending_reminders(session, me, task_id)
+    assert [(r.id, r.at, r.note) for r in rows] == [
+        (sooner.id, at.strftime("%H:%M %d/%m/%Y"), ""),
+        (later.id, (at + timedelta(hours=1)).strftime("%H:%M %d/%m/%Y"), "Họp giao ban")]  # city time, soonest first
+    # Denial twin: somebody else's reminder is not mine to cancel (nor to see).
+    with pytest.raises(NotFound):
+        reminders.do_cancel_reminder(session, chair, sooner.id)
+    reminders.do_cancel_reminder(session, me, sooner.id)
+    assert [r.id for r in reminders.pending_reminders(session, me, task_id)] == [later.id]
+    cancelled = session.exec(select(AuditEvent).where(AuditEvent.action == "reminder.cancelled",
+                                                      AuditEvent.actor_id == me.id)).one()
+    assert (cancelled.object_type, cancelled.object_id) == ("reminder", sooner.id)
+    # Private: nothing of it in the task's history, which everyone on the task reads.
+    assert not [e for e in task_views.timeline(session, task_id) if "reminder" in e.action]
+    # A cancelled reminder never fires; a sent one leaves the list and can no longer be cancelled.
+    moved_clock(hours=4)
+    assert reminders.run_personal(session) == 2  # mine (the later one) and chutich's
+    assert reminders.pending_reminders(session, me, task_id) == []
+    assert session.get(PersonalReminder, sooner.id) is None
+    fired = session.exec(select(Notification).where(Notification.recipient_id == me.id,
+                                                     Notification.kind == "personal_reminder")).one()
+    assert push.render(fired, "vi").text == "Nhắc việc «Nhắc riêng có thể bỏ» Họp giao ban"  # title and note apart
+    assert push.render(fired, "vi").link == f"/tasks/{task_id}"
+    with pytest.raises(NotFound):
+        reminders.do_cancel_reminder(session, me, later.id)
 
 
 def test_effect_keys_are_claimed_once(session) -> None:  # noqa: ANN001

@@ -11,7 +11,8 @@ from govhub.state.notifications import NotificationState
 
 
 def _item(item: BellItem) -> rx.Component:
-    return rx.box(
+    # Inside popover.close: the list closes as the notification's page opens (it may be the page underneath).
+    return rx.popover.close(rx.box(
         rx.hstack(
             rx.cond(item.read, rx.box(width="8px", min_width="8px"),
                     rx.box(width="8px", min_width="8px", height="8px", border_radius="50%",
@@ -26,7 +27,7 @@ def _item(item: BellItem) -> rx.Component:
         cursor="pointer",
         class_name="bell-item",
         _hover={"background": rx.color("gray", 3)},
-    )
+    ))
 
 
 def bell(where: str) -> rx.Component:

@@ -46,7 +46,7 @@ def _picker() -> rx.Component:
             rx.cond(AssignState.is_standing,
                     rx.flex(*[rx.button(t(f"assign.preset.{p}"), variant="soft", size="1", type="button",
                                         on_click=AssignState.pick_preset(p), id=f"preset-{p}") for p in PRESETS],
-                            wrap="wrap", gap="2")),
+                            wrap="wrap", spacing="2")),
             rx.input(placeholder=t("assign.filter"), on_change=AssignState.filter_units.debounce(200), width="100%",
                      max_length=100, class_name="assign-filter"),
             rx.scroll_area(rx.vstack(rx.foreach(AssignState.shown, _unit), spacing="0", width="100%"),

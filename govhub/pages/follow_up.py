@@ -58,7 +58,7 @@ def _tabs() -> rx.Component:
         rx.button(t("inbox.all"), variant=rx.cond(FollowUpState.status == "", "solid", "soft"), size="2",
                   on_click=FollowUpState.filter_status("")),
         *[tab(s) for s in ("overdue", "open", "late", "on_time")],
-        wrap="wrap", gap="2",
+        wrap="wrap", spacing="2",
     )
 
 
@@ -90,7 +90,7 @@ def directive_page() -> rx.Component:
             rx.flex(*[rx.card(rx.vstack(rx.text(t(f"task.status.{s}"), size="1", color_scheme="gray"),
                                         rx.heading(m.counts[s], size="6", color_scheme=STATUS_COLORS[s]),
                                         spacing="0"), min_width="130px", id=f"matrix-{s}")
-                      for s in STATUSES], wrap="wrap", gap="3"),
+                      for s in STATUSES], wrap="wrap", spacing="3"),
             rx.card(task_table(m.rows, "directive-matrix", by_unit=True), width="100%"),
             spacing="4", width="100%",
         ), rx.center(rx.spinner(), padding="40px")),

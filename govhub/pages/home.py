@@ -42,7 +42,7 @@ def _filters() -> rx.Component:
         _chip(t("task.mark.due_soon"), InboxState.due_soon, InboxState.due == "due_soon",
               InboxState.filter_due("due_soon"), "clock", "amber", "due-soon"),
         wrap="wrap",
-        gap="2",
+        spacing="2",
     )
 
 

@@ -217,7 +217,8 @@ def _person(p: PersonOption) -> rx.Component:
 
 def _news_unit(u: NewsTarget) -> rx.Component:
     return rx.text(rx.checkbox(checked=S.news_picked.contains(u.id), on_change=lambda _v: S.toggle_news_unit(u.id)),
-                   " ", u.name, as_="label", size="2", display="flex", align_items="center", gap="6px")
+                   " ", u.name, as_="label", size="2", display="flex", align_items="center", gap="6px",
+                   class_name="news-unit")
 
 
 def _dialogs() -> rx.Component:
@@ -250,15 +251,22 @@ def _dialogs() -> rx.Component:
                              width="100%", id="news-title"),
                     rx.text_area(name="body", placeholder=t("messages.news_body"), max_length=4000, rows="4",
                                  width="100%", id="news-body"),
-                    rx.radio_group.root(
+                    rx.cond(S.news_all, rx.radio_group.root(
                         rx.flex(rx.text(rx.radio_group.item(value="all"), " ", t("messages.news_everyone"),
-                                        as_="label", size="2"),
+                                        as_="label", size="2", id="news-everyone"),
                                 rx.text(rx.radio_group.item(value="units"), " ", t("messages.news_units"),
-                                        as_="label", size="2"),
-                                gap="4"),
-                        name="audience", default_value="units"),
-                    rx.scroll_area(rx.vstack(rx.foreach(S.news_units, _news_unit), spacing="1"), max_height="200px",
-                                   type="auto"),
+                                        as_="label", size="2", id="news-to-units"),
+                                wrap="wrap", spacing="3"),
+                        value=rx.cond(S.news_everyone, "all", "units"), on_change=S.choose_audience)),
+                    rx.cond(~S.news_everyone, rx.vstack(
+                        rx.cond(S.news_all, rx.input(
+                            rx.input.slot(rx.icon("search", size=14)), placeholder=t("messages.news_filter"),
+                            type="search", on_change=S.filter_news_units.debounce(300), max_length=100, width="100%",
+                            id="news-filter")),
+                        rx.scroll_area(rx.vstack(rx.foreach(S.news_units, _news_unit), spacing="1",
+                                                 padding_right="14px", id="news-units"), max_height="200px",
+                                       type="auto"),
+                        spacing="2", width="100%")),
                     rx.button(t("messages.publish"), type="submit", id="news-publish"),
                     spacing="3", width="100%"), on_submit=S.publish)),
                 rx.fragment(),
@@ -297,8 +305,9 @@ def _page() -> rx.Component:
                                       id="conv-missing")),
         # Phones show the list or the open conversation; desktops both, side by side.
         rx.cond(S.conv_id > 0,
-                rx.flex(_list(["none", "none", "flex"]), _conversation("flex"), gap="4", width="100%", align="start"),
-                rx.flex(_list("flex"), _conversation(["none", "none", "flex"]), gap="4", width="100%",
+                rx.flex(_list(["none", "none", "flex"]), _conversation("flex"), spacing="4", width="100%",
+                        align="start"),
+                rx.flex(_list("flex"), _conversation(["none", "none", "flex"]), spacing="4", width="100%",
                         align="start")),
         _dialogs(),
         spacing="3", width="100%",

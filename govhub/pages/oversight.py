@@ -47,7 +47,7 @@ def _filters() -> rx.Component:
                       size="2", id="export-csv", aria_label=t("oversight.export_csv")),
             spacing="2",
         ),
-        wrap="wrap", gap="2", width="100%", align="center",
+        wrap="wrap", spacing="2", width="100%", align="center",
     )
 
 
@@ -66,7 +66,7 @@ def _headline() -> rx.Component:
         *[_figure(f"task.status.{s}", S.total[s], STATUS_COLORS[s]) for s in ("on_time", "late", "open", "overdue")],
         _figure("oversight.rate", S.total.rate, "indigo", "%"),
         columns=rx.breakpoints(initial="2", sm="3", lg="6"),
-        gap="3", width="100%",
+        spacing="3", width="100%",
     )
 
 
@@ -178,7 +178,7 @@ def _status_tabs() -> rx.Component:
         return rx.button(t(f"task.status.{status}"), rx.badge(U.unit.counts[status], radius="full"),
                          variant=rx.cond(U.unit.status == status, "solid", "soft"), color_scheme=STATUS_COLORS[status],
                          size="2", on_click=U.show_status(status), id=f"drill-{status}")
-    return rx.flex(*[tab(s) for s in ("overdue", "open", "late", "on_time")], wrap="wrap", gap="2")
+    return rx.flex(*[tab(s) for s in ("overdue", "open", "late", "on_time")], wrap="wrap", spacing="2")
 
 
 @app_page(routes.OVERSIGHT_UNIT, on_load=[U.load])

@@ -15,6 +15,7 @@ from govhub.components.task_bits import (
     state_text,
     status_badge,
 )
+from govhub.services.reminders import ReminderRow
 from govhub.services.task_views import ChildRow, DeadlineRow, TimelineEntry
 from govhub.state.tasks import TaskState
 
@@ -45,7 +46,30 @@ def _side_buttons() -> rx.Component:
                           color_scheme="gray"), href="/messages/task/" + T.id.to_string(), id="case-group"),
         rx.button(rx.icon("bell-plus", size=16), t("task.action.remind_me"), variant="outline", color_scheme="gray",
                   on_click=TaskState.open_dialog("remind_me"), id="action-remind_me"),
-        wrap="wrap", gap="2",
+        wrap="wrap", spacing="2",
+    )
+
+
+def _reminder(r: ReminderRow) -> rx.Component:
+    return rx.hstack(
+        rx.icon("alarm-clock", size=14, flex_shrink="0", color=rx.color("indigo", 10)),
+        rx.text(t("task.reminder_at", at=r.at), rx.cond(r.note != "", " — " + r.note, ""), size="2", min_width="0",
+                flex="1", overflow_wrap="anywhere"),
+        rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="gray",
+                       on_click=TaskState.cancel_reminder(r.id), aria_label=t("task.action.cancel_reminder"),
+                       title=t("task.action.cancel_reminder"), class_name="reminder-cancel"),
+        align="center", spacing="2", width="100%", class_name="my-reminder",
+    )
+
+
+def _my_reminders() -> rx.Component:
+    """My own reminders about this task that are still to come (nobody else sees them)."""
+    return rx.cond(
+        TaskState.reminders.length() > 0,
+        rx.box(rx.vstack(rx.text(t("task.my_reminders"), size="1", color_scheme="gray"),
+                         rx.foreach(TaskState.reminders, _reminder), spacing="1", width="100%"),
+               padding="8px 12px", border_radius="var(--radius-3)", background=rx.color("indigo", 2),
+               border=f"1px solid {rx.color('indigo', 5)}", width="100%", max_width="520px", id="my-reminders"),
     )
 
 
@@ -56,7 +80,7 @@ def _buttons() -> rx.Component:
                        rx.button(rx.icon(icon, size=16), t(key), color_scheme=color,
                                  variant="solid" if action in ("receive", "submit", "accept") else "soft",
                                  on_click=handler, id=f"action-{action}"))
-    return rx.flex(*[button(*b) for b in ACTION_BUTTONS], wrap="wrap", gap="2")
+    return rx.flex(*[button(*b) for b in ACTION_BUTTONS], wrap="wrap", spacing="2")
 
 
 def _text_area(name: str, label_key: str, required: bool = True) -> rx.Component:
@@ -212,6 +236,7 @@ def _body() -> rx.Component:
         rx.heading(T.title, size="6", id="task-title"),
         _buttons(),
         _side_buttons(),
+        _my_reminders(),
         rx.card(
             rx.grid(
                 _fact("task.field.assigner", T.assigner + " — " + T.assigner_unit),

@@ -470,12 +470,17 @@ def may_broadcast(session: Session, actor: Official) -> bool:
     return actor.active and (is_leader(actor) or is_admin(actor))
 
 
+def may_broadcast_all(session: Session, actor: Official) -> bool:
+    """Administrators and the Standing Committee address the whole city; other leaders only their units."""
+    return may_broadcast(session, actor) and (is_admin(actor) or is_standing_member(session, actor))
+
+
 def news_targets(session: Session, actor: Official) -> list[NewsTarget]:
     """The units ``actor`` may address: every department and ward for administrators and the Standing
     Committee; their own unit and its divisions for other leaders."""
     if not may_broadcast(session, actor):
         return []
-    if is_admin(actor) or is_standing_member(session, actor):
+    if may_broadcast_all(session, actor):
         where = Unit.kind.in_([*LEADING_KINDS, *LOCAL_KINDS])
     else:
         where = or_(Unit.id == actor.unit_id, and_(Unit.parent_id == actor.unit_id, Unit.kind == "division"))
@@ -509,7 +514,7 @@ def do_broadcast(session: Session, actor: Official, title: str, body: str, unit_
         raise Invalid("messages.error.news_days")
     allowed = {t.id for t in news_targets(session, actor)}
     if unit_ids is None:
-        if not (is_admin(actor) or is_standing_member(session, actor)):
+        if not may_broadcast_all(session, actor):
             raise Invalid("messages.error.news_audience")
     else:
         unit_ids = sorted({int(u) for u in unit_ids})

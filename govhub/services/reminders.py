@@ -19,7 +19,7 @@ from govhub.models import JobEffect, Official, PersonalReminder, Position, Task
 from govhub.models.task import OPEN_STATES
 from govhub.services import audit, clock, mail
 from govhub.services.db_util import claim_keys
-from govhub.services.errors import Invalid
+from govhub.services.errors import Invalid, NotFound
 from govhub.services.notifications import notify_many
 from govhub.services.task_rules import access_task
 from govhub.services.tasks import clean_text, task_link
@@ -162,9 +162,39 @@ def do_remind_me(session: Session, actor: Official, task_id: int, at: datetime, 
     reminder = PersonalReminder(official_id=actor.id, task_id=task.id, remind_at=at, note=note, created_at=now)
     session.add(reminder)
     session.flush()
-    audit.record(session, "reminder.created", actor_id=actor.id, object_type="task", object_id=task.id,
-                 detail={"at": at.isoformat()})
+    # Audited as the reminder's own object: it is private, and stays out of the task's shared history.
+    audit.record(session, "reminder.created", actor_id=actor.id, object_type="reminder", object_id=reminder.id,
+                 detail={"task": task.id, "at": at.isoformat()})
     return reminder
+
+
+@dataclass
+class ReminderRow:
+    """One of my reminders still to come, as the task page lists it."""
+
+    id: int
+    at: str  # city time, "HH:MM dd/mm/YYYY"
+    note: str
+
+
+def pending_reminders(session: Session, actor: Official, task_id: int, limit: int = 20) -> list[ReminderRow]:
+    """My reminders about this task not yet sent, soonest first (only mine: nobody sees another's)."""
+    rows = session.exec(select(PersonalReminder).where(
+        PersonalReminder.official_id == actor.id, PersonalReminder.task_id == int(task_id),
+        PersonalReminder.sent_at.is_(None)).order_by(PersonalReminder.remind_at, PersonalReminder.id)
+        .limit(limit)).all()
+    return [ReminderRow(id=r.id, at=r.remind_at.astimezone(clock.city_zone()).strftime("%H:%M %d/%m/%Y"),
+                        note=r.note) for r in rows]
+
+
+def do_cancel_reminder(session: Session, actor: Official, reminder_id: int) -> None:
+    """Drop one of my reminders that has not been sent yet."""
+    reminder = session.get(PersonalReminder, int(reminder_id))
+    if reminder is None or reminder.official_id != actor.id or reminder.sent_at is not None:
+        raise NotFound()
+    audit.record(session, "reminder.cancelled", actor_id=actor.id, object_type="reminder", object_id=reminder.id,
+                 detail={"task": reminder.task_id, "at": reminder.remind_at.isoformat()})
+    session.delete(reminder)
 
 
 def run_personal(session: Session, now: datetime | None = None) -> int:

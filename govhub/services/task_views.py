@@ -240,10 +240,11 @@ def deadline_history(session: Session, task_id: int) -> list[DeadlineRow]:
 
 
 def timeline(session: Session, task_id: int) -> list[TimelineEntry]:
-    """The audit trail of a task, newest first."""
+    """The audit trail of a task, newest first: what was done to the task (task.*), nothing of anybody's own."""
     rows = session.exec(select(AuditEvent, Official.full_name)
                         .outerjoin(Official, Official.id == AuditEvent.actor_id)
-                        .where(AuditEvent.object_type == "task", AuditEvent.object_id == task_id)
+                        .where(AuditEvent.object_type == "task", AuditEvent.object_id == task_id,
+                               AuditEvent.action.startswith("task."))
                         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200)).all()
     out = []
     for event, name in rows:

@@ -50,8 +50,12 @@ class MessagesState(AppState):
     pending_files: list[str] = []
     draft_key: str = ""  # names the composer's current draft; a new one once it is sent (the form is drawn afresh)
     may_broadcast: bool = False
-    news_units: list[NewsTarget] = []
+    news_all: bool = False  # may address the whole city (administrators, the Standing Committee)
+    news_everyone: bool = False  # the news form's audience: the whole city, or the picked units
+    news_units: list[NewsTarget] = []  # the units offered, narrowed by news_filter (picked ones stay in view)
     news_picked: list[int] = []
+    news_filter: str = ""
+    _news_offered: list[NewsTarget] = []
     _pending: list[dict] = []
 
     # ---------------------------------------------------------------------------------------- loading
@@ -256,8 +260,9 @@ class MessagesState(AppState):
         if which == "news":
             if not self.may_broadcast:
                 raise NotFound()
-            self.news_units = await self._call(messages.news_targets)
-            self.news_picked = []
+            self.news_all, self._news_offered = await self._call(
+                lambda s, a: (messages.may_broadcast_all(s, a), messages.news_targets(s, a)))
+            self.news_units, self.news_picked, self.news_filter, self.news_everyone = self._news_offered, [], "", False
         self.dialog, self.people, self.chosen = which, [], []
 
     @rx.event
@@ -308,16 +313,31 @@ class MessagesState(AppState):
     async def toggle_news_unit(self, unit_id: int):
         """Add or remove a unit from the news audience."""
         uid = int(unit_id)
-        if uid not in {u.id for u in self.news_units}:
+        if uid not in {u.id for u in self._news_offered}:
             raise ValueError("not offered")
         self.news_picked = sorted(set(self.news_picked) ^ {uid})
 
     @rx.event
     @guarded
+    async def choose_audience(self, value: str):
+        """The news goes to the whole city ('all', for those who may) or to the picked units ('units')."""
+        if value not in ("all", "units"):
+            raise ValueError("unknown audience")
+        self.news_everyone = value == "all" and self.news_all
+
+    @rx.event
+    @guarded
+    async def filter_news_units(self, text: str):
+        """Narrow the units offered for the news by name (the picked ones stay in view)."""
+        self.news_filter = str(text)[:100]
+        query, picked = fold(self.news_filter), set(self.news_picked)
+        self.news_units = [u for u in self._news_offered if not query or query in fold(u.name) or u.id in picked]
+
+    @rx.event
+    @guarded
     async def publish(self, form: dict):
         """Publish important news to everyone or to the picked units."""
-        everyone = str(form.get("audience", "")) == "all"
-        units = None if everyone else list(self.news_picked)
+        units = None if self.news_everyone else list(self.news_picked)
         title, body = str(form.get("title", "")), str(form.get("body", ""))
         await self._call(lambda s, a: messages.do_broadcast(s, a, title, body, units))
         self.dialog, self.news_picked = "", []

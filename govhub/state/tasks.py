@@ -10,6 +10,7 @@ from govhub.services import clock, inbox, quick_assign, reminders, task_views, t
 from govhub.services.errors import Invalid, NotFound
 from govhub.services.inbox import InboxItem
 from govhub.services.quick_assign import DirectiveSpec, TargetUnit
+from govhub.services.reminders import ReminderRow
 from govhub.services.task_rules import is_standing_member
 from govhub.services.task_views import ChildRow, DirectiveMatrix, TaskDetail
 from govhub.services.text import fold
@@ -84,13 +85,18 @@ class TaskState(ActionDialogState, AppState):
     """One task and the actions this official may take on it."""
 
     task: TaskDetail = EMPTY_DETAIL
+    reminders: list[ReminderRow] = []  # my own reminders about this task, still to come
 
     async def _load_subject(self, task_id: int) -> None:
-        self.task = await self._call(lambda s, a: task_views.task_detail(s, a, task_id, clock.today()))
+        def work(session, actor):  # noqa: ANN001, ANN202
+            detail = task_views.task_detail(session, actor, task_id, clock.today())
+            return detail, reminders.pending_reminders(session, actor, task_id)
+
+        self.task, self.reminders = await self._call(work)
         self.missing = False
 
     def _forget_subject(self) -> None:
-        self.task = EMPTY_DETAIL
+        self.task, self.reminders = EMPTY_DETAIL, []
 
     def _subject(self) -> tuple[int, int]:
         return self.task.id, self.task.version
@@ -165,9 +171,27 @@ class TaskState(ActionDialogState, AppState):
             at = datetime.fromisoformat(str(form.get("at", ""))[:16]).replace(tzinfo=clock.city_zone())
         except ValueError as exc:
             raise Invalid("reminders.error.when") from exc
-        await self._call(lambda s, a: reminders.do_remind_me(s, a, task_id, at, note))
+
+        def work(session, actor):  # noqa: ANN001, ANN202
+            reminders.do_remind_me(session, actor, task_id, at, note)
+            return reminders.pending_reminders(session, actor, task_id)
+
+        self.reminders = await self._call(work)
         self.dialog = ""
         return self._toast("success", self._t("task.done.reminder"))
+
+    @rx.event
+    @guarded
+    async def cancel_reminder(self, reminder_id: int):
+        """Drop one of my reminders about this task."""
+        rid, task_id = _as_id(reminder_id), self.task.id
+
+        def work(session, actor):  # noqa: ANN001, ANN202
+            reminders.do_cancel_reminder(session, actor, rid)
+            return reminders.pending_reminders(session, actor, task_id)
+
+        self.reminders = await self._call(work)
+        return self._toast("success", self._t("task.done.reminder_cancelled"))
 
     @rx.event
     @guarded
