@@ -89,6 +89,17 @@ def test_search_by_unit_name(session: Session, official: GetOfficial) -> None:
     assert official("gd.taichinh").id not in {card.id for card in result.rows}
 
 
+def test_search_names_the_ward_of_a_division(session: Session, official: GetOfficial) -> None:
+    """Every ward has divisions of the same names: a division's official comes with the ward it belongs to (a
+    ward's own leaders and the city's agencies need nothing more)."""
+    cards = {c.id: c for c in search(session, "sai gon", page_size=ALL).rows}
+    specialist, chairman = cards[official("cv.saigon").id], cards[official("ct.saigon").id]
+    assert specialist.unit_name != "Phường Sài Gòn" and specialist.within == "Phường Sài Gòn"
+    assert chairman.unit_name == "Phường Sài Gòn" and chairman.within == ""
+    director = search(session, official("gd.taichinh").full_name, page_size=ALL).rows
+    assert any(c.id == official("gd.taichinh").id and c.within == "" for c in director)
+
+
 def test_search_leaves_out_inactive_officials(session: Session, official: GetOfficial) -> None:
     person = official("cv.saigon")
     assert person.id in found_ids(session, "duc dat")

@@ -154,6 +154,119 @@ def test_search_and_paging(session, official) -> None:  # noqa: ANN001
         messages.search(session, official("cv.saigon"), cid, "giai phong")
 
 
+def test_search_takes_wildcards_literally(session, official) -> None:  # noqa: ANN001
+    """``%`` and ``_`` in a search are the characters themselves, not SQL LIKE wildcards."""
+    cid = group_of(session, assign_to_saigon(session, official))
+    for text in ("Giải ngân đạt 100% kế hoạch", "Đã hỗ trợ 100 hộ dân", "Mã hồ sơ HS_2025", "Hồ sơ HSX2025"):
+        messages.do_send(session, official("chutich"), cid, text)
+
+    def found(query: str) -> list[str]:
+        return [r.body for r in messages.search(session, official("ct.saigon"), cid, query)]
+
+    assert found("100%") == ["Giải ngân đạt 100% kế hoạch"]
+    assert found("hs_2025") == ["Mã hồ sơ HS_2025"]
+    assert found("%%") == [] and found("__") == []
+    assert found("100") == ["Đã hỗ trợ 100 hộ dân", "Giải ngân đạt 100% kế hoạch"]
+
+
+def _tab(token: str, path: str):  # noqa: ANN202
+    """A signed-in browser tab's state tree, on ``path``, its page loaded."""
+    from govhub.state.messages import MessagesState
+    from tests.statekit import call, make_root, run
+
+    root = make_root(token)
+    _go(root, path)
+    run(call(root, MessagesState, "load"))
+    return root
+
+
+def _go(root, path: str) -> None:  # noqa: ANN001
+    """The tab moves to another page (the router data every event carries)."""
+    data = {**root.router_data, "pathname": path, "asPath": path}
+    root.router_data = data
+    root._update_router_vars(data, {})
+
+
+def test_live_messages_update_the_list_and_read_only_what_the_tab_shows(app_db: None) -> None:  # noqa: F811
+    """What the realtime layer does to a tab when a message arrives: on the messages list the conversation's unread
+    count shows at once; a tab showing the conversation gets the message and has read it; a tab that has left for
+    another page marks nothing read (the bell tells) and its list is not reloaded for nothing."""
+    from govhub.db import session_scope
+    from govhub.services.auth import start_session
+    from govhub.state.messages import MessagesState
+    from tests.statekit import run, substate
+
+    with session_scope() as s:
+        chairman, deputy, specialist = (s.exec(select(Official).where(Official.username == u)).one()
+                                        for u in ("ct.saigon", "pct1.saigon", "cv.saigon"))
+        cid = messages.do_create_group(s, chairman, "Tổ công tác chỉnh trang đô thị", [deputy.id, specialist.id]).id
+        deputy_id, specialist_id = deputy.id, specialist.id
+        tokens = [start_session(s, who, client_ip="127.0.0.1") for who in (deputy, specialist, specialist)]
+    link = messages.conversation_link(cid)
+
+    def say(text: str) -> None:
+        with session_scope() as s:
+            messages.do_send(s, s.get(Official, chairman.id), cid, text)
+
+    def unread(official_id: int) -> int:
+        with session_scope() as s:
+            return messages.unread_total(s, s.get(Official, official_id))
+
+    reading = substate(_tab(tokens[0], link), MessagesState)
+    on_list = substate(_tab(tokens[1], "/messages"), MessagesState)
+    assert reading.conv_id == cid and on_list.conv_id == 0
+    assert {c.id: c.unread for c in on_list.convs}[cid] == 0
+    say("Đề nghị rà soát danh sách điểm ngập.")
+    run(reading._on_push(deputy_id, {link}))
+    run(on_list._on_push(specialist_id, {link}))
+    assert [r.body for r in reading.rows] == ["Đề nghị rà soát danh sách điểm ngập."]
+    assert unread(deputy_id) == 0
+    assert {c.id: c.unread for c in on_list.convs}[cid] == 1 and on_list.convs[0].id == cid
+    assert on_list.rows == [] and unread(specialist_id) == 1
+
+    # The specialist opened it in another tab, then went on to the inbox: the next message stays unread.
+    elsewhere_root = _tab(tokens[2], link)
+    elsewhere = substate(elsewhere_root, MessagesState)
+    assert unread(specialist_id) == 0
+    _go(elsewhere_root, "/")
+    say("Phòng Quản lý đô thị chủ trì tổng hợp.")
+    shown, listed = list(elsewhere.rows), list(elsewhere.convs)
+    run(elsewhere._on_push(specialist_id, {link}))
+    assert elsewhere.rows == shown and elsewhere.convs == listed
+    assert unread(specialist_id) == 1
+
+
+def test_a_live_message_keeps_every_older_page_read_back(app_db: None) -> None:  # noqa: F811
+    """Far back in a long history (more than the 200 rows one re-read returns), a new message or an acknowledgement
+    adds to what is shown: nothing shown is lost, nothing twice."""
+    from govhub.db import session_scope
+    from govhub.services.auth import start_session
+    from govhub.state.messages import MessagesState
+    from tests.statekit import call, run, substate
+
+    with session_scope() as s:
+        chairman, deputy = (s.exec(select(Official).where(Official.username == u)).one()
+                            for u in ("ct.saigon", "pct1.saigon"))
+        cid = messages.do_create_group(s, chairman, "Theo dõi giải ngân", [deputy.id]).id
+        messages.do_send(s, chairman, cid, "Chỉ đạo: báo cáo hằng tuần.", instruction=True)
+        for i in range(250):
+            messages.do_send(s, chairman, cid, f"Tiến độ số {i + 1}")
+        token, deputy_id = start_session(s, deputy, client_ip="127.0.0.1"), deputy.id
+    root = _tab(token, messages.conversation_link(cid))
+    state = substate(root, MessagesState)
+    while state.has_older:
+        run(call(root, MessagesState, "older"))
+    assert len(state.rows) == 251 and state.rows[0].kind == "instruction"
+    with session_scope() as s:
+        messages.do_send(s, s.get(Official, chairman.id), cid, "Tin mới nhất")
+    run(state._on_push(deputy_id, {messages.conversation_link(cid)}))
+    ids = [r.id for r in state.rows]
+    assert len(ids) == 252 and ids == sorted(set(ids)) and state.rows[-1].body == "Tin mới nhất"
+    run(call(root, MessagesState, "acknowledge", state.rows[0].id))
+    ids = [r.id for r in state.rows]
+    assert len(ids) == 252 and ids == sorted(set(ids)) and state.rows[0].acked
+
+
 def test_direct_and_group_conversations(session, official) -> None:  # noqa: ANN001
     a, b = official("ct.saigon"), official("cv.saigon")
     direct = messages.do_direct(session, a, b.id)

@@ -23,7 +23,7 @@ def _conv_row(c: ConversationRow) -> rx.Component:
                      rx.icon("message-square", size=16)),
             rx.vstack(rx.text(c.title, size="2", weight=rx.cond(c.unread > 0, "bold", "medium"), trim="both",
                               class_name="conv-title"),
-                      rx.text(c.last_at, size="1", color_scheme="gray"), spacing="0", min_width="0", flex="1"),
+                      rx.text(c.last_at, size="1", color_scheme="gray"), spacing="1", min_width="0", flex="1"),
             rx.cond(c.unread > 0, rx.badge(c.unread, color_scheme="indigo", variant="solid", radius="full",
                                            class_name="conv-unread")),
             align="center", spacing="2", width="100%",
@@ -162,36 +162,51 @@ def _composer() -> rx.Component:
     )
 
 
+# The history scrolls in its own box, on phones too (the composer stays in reach), and the box starts at its
+# bottom: a reversed column, whose scroll position counts from the newest message. It opens on the newest message,
+# stays there as messages arrive, and an older page added on top leaves the reader where they were. Sending a
+# message draws the box afresh: back at the newest message, the one just sent.
+NEWEST_FIRST = {"display": "flex", "flexDirection": "column-reverse", "overflowY": "auto",
+                "overscrollBehavior": "contain", "overflowAnchor": "none"}
+HISTORY_HEIGHT = ["max(240px, calc(100dvh - 380px))", "max(240px, calc(100dvh - 380px))", "60vh"]
+
+
 def _conversation(display: list[str] | str) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.button(rx.icon("arrow-left", size=16), variant="ghost", on_click=S.back_to_list,
                       display=["flex", "flex", "none"], aria_label=t("messages.back")),
-            rx.vstack(rx.heading(S.conv_title, size="4", id="conv-title"),
+            # A long name (a case group is named after its task) stops after two lines; all of it in the tooltip.
+            rx.vstack(rx.heading(S.conv_title, size="4", id="conv-title", title=S.conv_title, style=TWO_LINES),
                       rx.cond(S.conv_task > 0, rx.link(t("messages.open_task"),
                                                        href="/tasks/" + S.conv_task.to_string(), size="1")),
                       spacing="0", min_width="0", flex="1"),
             rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("messages.search"), type="search",
-                     on_change=S.search.debounce(300), max_length=100, width=["120px", "180px", "220px"],
-                     id="msg-search"),
-            width="100%", align="center", spacing="2",
+                     on_change=S.search.debounce(300), max_length=100, width=["100%", "100%", "220px"],
+                     id="msg-search"),  # on phones, a line of its own under the name
+            width="100%", align="center", spacing="2", wrap="wrap",
         ),
+        # While searching, the matches take the history's place; an empty search brings the history back.
         rx.cond(
             S.searching,
             rx.card(rx.vstack(rx.text(t("messages.found", n=S.found.length().to_string()), size="1",
                                       color_scheme="gray"),
-                              rx.foreach(S.found, _message), spacing="2", width="100%"), width="100%",
-                    id="msg-found"),
-        ),
-        rx.card(
-            rx.vstack(
-                rx.cond(S.has_older, rx.button(t("messages.older"), size="1", variant="ghost", on_click=S.older,
-                                               align_self="center", id="msg-older")),
-                rx.cond(S.rows.length() > 0, rx.foreach(S.rows, _message),
-                        rx.text(t("messages.empty"), size="2", color_scheme="gray")),
-                spacing="2", width="100%",
+                              rx.foreach(S.found, _message), spacing="2", width="100%"),
+                    width="100%", max_height=HISTORY_HEIGHT, overflow_y="auto", id="msg-found"),
+            rx.card(
+                rx.box(
+                    rx.vstack(
+                        rx.cond(S.has_older, rx.button(t("messages.older"), size="1", variant="ghost",
+                                                       on_click=S.older, align_self="center", id="msg-older")),
+                        rx.cond(S.rows.length() > 0, rx.foreach(S.rows, _message),
+                                rx.text(t("messages.empty"), size="2", color_scheme="gray")),
+                        spacing="2", width="100%",
+                    ),
+                    id="msg-list", max_height=HISTORY_HEIGHT, padding="var(--card-padding)", style=NEWEST_FIRST,
+                    key=S.my_newest.to_string(),
+                ),
+                width="100%", padding="0",
             ),
-            width="100%", id="msg-list", max_height=["none", "none", "60vh"], overflow_y="auto",
         ),
         _composer(),
         spacing="3", flex="1", min_width="0", width="100%",
@@ -241,7 +256,8 @@ def _dialogs() -> rx.Component:
                     rx.input(name="title", placeholder=t("messages.group_title"), required=True, max_length=200,
                              width="100%", id="group-title"),
                     rx.hstack(rx.foreach(S.chosen, lambda p: rx.badge(p.name, " ×", cursor="pointer",
-                                                                     on_click=S.unchoose(p.id))), wrap="wrap"),
+                                                                     on_click=S.unchoose(p.id),
+                                                                     class_name="chosen-person")), wrap="wrap"),
                     people,
                     rx.button(t("messages.create_group"), type="submit", id="group-create"),
                     spacing="3"), on_submit=S.create_group)),
@@ -297,6 +313,13 @@ def task_group_page() -> rx.Component:
     return _page()
 
 
+def _nothing_open() -> rx.Component:
+    """Desktops, beside the list, until a conversation is chosen (no composer with nowhere to send)."""
+    return rx.card(rx.hstack(rx.icon("messages-square", size=18, color=rx.color("gray", 9)),
+                             rx.text(t("messages.pick"), size="2", color_scheme="gray"), align="center", spacing="2"),
+                   flex="1", min_width="0", display=["none", "none", "block"], id="conv-none")
+
+
 def _page() -> rx.Component:
     return rx.vstack(
         rx.cond(S.conv_id > 0, rx.heading(t("messages.title"), size="6", display=["none", "none", "block"]),
@@ -307,8 +330,7 @@ def _page() -> rx.Component:
         rx.cond(S.conv_id > 0,
                 rx.flex(_list(["none", "none", "flex"]), _conversation("flex"), spacing="4", width="100%",
                         align="start"),
-                rx.flex(_list("flex"), _conversation(["none", "none", "flex"]), spacing="4", width="100%",
-                        align="start")),
+                rx.flex(_list("flex"), _nothing_open(), spacing="4", width="100%", align="start")),
         _dialogs(),
         spacing="3", width="100%",
     )

@@ -34,6 +34,7 @@ class OfficialCard:
     version: int = 1
     position_id: int = 0
     extra_posts: list[str] = field(default_factory=list)
+    within: str = ""  # for a division, the agency or ward it belongs to (many wards have divisions of one name)
 
 
 @dataclass
@@ -81,11 +82,11 @@ def initials(full_name: str) -> str:
     return (parts[-1][0] + (parts[0][0] if len(parts) > 1 else "")).upper()
 
 
-def _card(official: Official, position: Position, unit: Unit) -> OfficialCard:
+def _card(official: Official, position: Position, unit: Unit, within: str = "") -> OfficialCard:
     return OfficialCard(
         id=official.id, full_name=official.full_name, initials=initials(official.full_name),
         position=position.title, unit_id=unit.id, unit_name=unit.name, phone=official.phone,
-        email=official.email, rank=position.rank, version=official.version, position_id=position.id,
+        email=official.email, rank=position.rank, version=official.version, position_id=position.id, within=within,
     )
 
 
@@ -127,12 +128,14 @@ def search(session: Session, query: str, page: int = 1, page_size: int = PAGE_SI
         .limit(page_size)
         .subquery("hit")
     )
+    parent = aliased(Unit)
     rows = session.exec(
-        select(Official, Position, Unit, total_of_matches)
+        select(Official, Position, Unit, total_of_matches, parent.name)
         .select_from(hit)
         .join(Official, Official.id == hit.c.id)
         .join(Position, Position.id == Official.position_id)
         .join(Unit, Unit.id == Official.unit_id)
+        .outerjoin(parent, and_(parent.id == Unit.parent_id, Unit.kind == "division"))
         .order_by(hit.c.name_rank, hit.c.rank, hit.c.name_folded, hit.c.id)
     ).all()
     if rows:
@@ -142,7 +145,8 @@ def search(session: Session, query: str, page: int = 1, page_size: int = PAGE_SI
     else:  # past the last page: nothing to carry the count, so count on its own
         total = session.exec(select(func.count()).select_from(Official).where(where)).one()
     pages = (total + page_size - 1) // page_size
-    return SearchPage(total=total, page=page, pages=pages, rows=[_card(o, p, u) for o, p, u, _ in rows])
+    return SearchPage(total=total, page=page, pages=pages,
+                      rows=[_card(o, p, u, within or "") for o, p, u, _, within in rows])
 
 
 def unit_groups(session: Session) -> dict[str, list[UnitRow]]:

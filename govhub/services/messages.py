@@ -243,7 +243,7 @@ def search(session: Session, actor: Official, conversation_id: int, query: str, 
     if len(q) < 2:
         return []
     found = session.exec(select(Message).where(Message.conversation_id == conversation.id,
-                                               Message.body_folded.contains(q))
+                                               Message.body_folded.contains(q, autoescape=True))
                          .order_by(Message.id.desc()).limit(limit)).all()
     return _rows(session, actor, conversation, list(found))
 

@@ -18,6 +18,8 @@ from govhub.services.text import fold
 from govhub.state.base import AppState, guarded
 from govhub.state.directory import _as_id
 
+REREAD = 100  # how many of the messages shown a live update reads again (besides those that arrived)
+
 
 @dataclass
 class PersonOption:
@@ -58,6 +60,11 @@ class MessagesState(AppState):
     _news_offered: list[NewsTarget] = []
     _pending: list[dict] = []
 
+    @rx.var
+    def my_newest(self) -> int:
+        """My newest message shown (the history box is drawn afresh, at its newest message, when I send one)."""
+        return max((r.id for r in self.rows if r.mine), default=0)
+
     # ---------------------------------------------------------------------------------------- loading
 
     async def _load_list(self) -> None:
@@ -79,25 +86,38 @@ class MessagesState(AppState):
         self.has_older = len(self.rows) >= messages.PAGE
         self.found, self.searching, self.acks, self.acks_for = [], False, [], 0
 
-    async def _on_push(self, official_id: int, links: set[str]) -> None:
-        """Called by the realtime layer: new messages (or acknowledgements) in a conversation this tab shows."""
-        cid = self.conv_id
-        if cid <= 0 or messages.conversation_link(cid) not in links:
-            return
-        after = max((r.id for r in self.rows), default=0)
-        first = min((r.id for r in self.rows), default=0)
+    def _window(self) -> tuple[list[MessageRow], int]:
+        """For reading the open conversation again: the older rows, kept as shown, and the id after which to read
+        (the newest ``REREAD`` rows shown, for fresh acknowledgement counts, and whatever arrived since)."""
+        keep = self.rows[:-REREAD] if len(self.rows) > REREAD else []
+        since = keep[-1].id if keep else (self.rows[0].id - 1 if self.rows else 0)
+        return keep, since
 
-        def work() -> list[MessageRow]:
+    async def _on_push(self, official_id: int, links: set[str]) -> None:
+        """Called by the realtime layer: new messages (or acknowledgements). On the messages pages the list is read
+        again (unread counts, order), and the conversation this tab shows gets its new messages and is read. A tab
+        on another page is left alone: the bell tells, and nothing is marked read unseen."""
+        path = self.router.url.path.rstrip("/")
+        if path != "/messages" and not path.startswith("/messages/"):
+            return
+        cid, query = self.conv_id, self.list_filter
+        showing = cid > 0 and messages.conversation_link(cid) in links
+        keep, since = self._window()
+
+        def work() -> tuple[list[MessageRow] | None, list[ConversationRow]]:
             with session_scope() as session:
                 actor = session.get(Official, official_id)
                 if actor is None:
-                    return []
-                # The window this tab shows, read again: new messages and fresh acknowledgement counts.
-                rows = messages.history(session, actor, cid, after_id=first - 1 if first else after)
-                messages.mark_read(session, actor, cid)
-                return rows
+                    return None, []
+                rows = None
+                if showing:
+                    rows = messages.history(session, actor, cid, after_id=since)
+                    messages.mark_read(session, actor, cid)
+                return rows, messages.conversations(session, actor, query)
 
-        self.rows = await asyncio.to_thread(work)
+        rows, self.convs = await asyncio.to_thread(work)
+        if rows is not None:
+            self.rows = keep + rows
 
     @rx.event
     @guarded
@@ -134,9 +154,8 @@ class MessagesState(AppState):
     @rx.event
     @guarded
     async def back_to_list(self):
-        """Phones: back to the list."""
-        self.conv_id, self.rows = 0, []
-        await self._load_list()
+        """Phones: back to the list, at its own address (reloading the page then shows the list)."""
+        return rx.redirect("/messages")
 
     @rx.event
     @guarded
@@ -233,8 +252,11 @@ class MessagesState(AppState):
         """Acknowledge an instruction."""
         mid, cid = int(message_id), self.conv_id
         await self._call(lambda s, a: messages.do_acknowledge(s, a, mid))
-        first = min((r.id for r in self.rows), default=1)
-        self.rows = await self._call(lambda s, a: messages.history(s, a, cid, after_id=first - 1))
+        keep, since = self._window()
+        for row in keep:  # an instruction far back, not read again: it shows my acknowledgement all the same
+            if row.id == mid and not row.acked:
+                row.acked, row.ack_count = True, row.ack_count + 1
+        self.rows = keep + await self._call(lambda s, a: messages.history(s, a, cid, after_id=since))
         return self._toast("success", self._t("messages.acked"))
 
     @rx.event
@@ -274,8 +296,8 @@ class MessagesState(AppState):
             self.people = []
             return
         page = await self._call(lambda s, a: directory.search(s, query, page=1, page_size=8))
-        self.people = [PersonOption(id=c.id, name=c.full_name, detail=f"{c.position} — {c.unit_name}")
-                       for c in page.rows if c.id != self.me.id]
+        self.people = [PersonOption(id=c.id, name=c.full_name, detail=f"{c.position} — {c.unit_name}"
+                                    + (f", {c.within}" if c.within else "")) for c in page.rows if c.id != self.me.id]
 
     @rx.event
     @guarded
