@@ -63,7 +63,7 @@ SELECT 'Nhiệm vụ ' || g, '', :first_directive + (g % :directives), :assigner
        0, t.state, 'nhiem vu ' || g,
        t.created, t.created,
        CASE WHEN t.state = 'accepted' THEN LEAST(t.deadline + (random() * 20 - 14)::int, CURRENT_DATE) END, 1
-FROM generate_series(:start, :stop) AS g
+FROM generate_series(CAST(:start AS integer), CAST(:stop AS integer)) AS g
 CROSS JOIN LATERAL (
     SELECT c.created, (c.created::date + 5 + (random() * 60)::int) AS deadline,
            CASE WHEN r < 0.50 THEN 'accepted' WHEN r < 0.53 THEN 'cancelled' WHEN r < 0.65 THEN 'new'
