@@ -15,7 +15,8 @@ def official_row(card: OfficialCard) -> rx.Component:
         rx.avatar(fallback=card.initials, size="2", radius="full", color_scheme="indigo", variant="soft"),
         rx.vstack(
             rx.text(card.full_name, weight="medium", size="2"),
-            rx.text(card.position + " · " + card.unit_name, size="1", color_scheme="gray"),
+            rx.text(card.position + " · " + card.unit_name + rx.cond(card.within != "", ", " + card.within, ""),
+                    size="1", color_scheme="gray"),
             spacing="0",
             flex="1",
             min_width="0",

@@ -208,6 +208,9 @@ def bottom_bar() -> rx.Component:
     )
 
 
+CONTENT_ID = "page-content"  # the page below the top bar (a pager brings the reader back to its top)
+
+
 def hydrated_marker() -> rx.Component:
     """An invisible element that exists once the server's state has reached the page (tests wait for it)."""
     return rx.cond(rx.State.is_hydrated, rx.el.span(id="hydrated", hidden=True))
@@ -222,7 +225,7 @@ def shell(content: rx.Component) -> rx.Component:
             rx.box(
                 top_bar(),
                 rx.box(content, padding=["14px", "16px", "28px"], padding_bottom=["84px", "84px", "28px"],
-                       max_width="1200px", width="100%", margin_x="auto"),
+                       max_width="1200px", width="100%", margin_x="auto", id=CONTENT_ID, scroll_margin_top="64px"),
                 flex="1",
                 min_width="0",
             ),

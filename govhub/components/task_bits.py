@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub.components.i18n import t
+from govhub.components.shell import CONTENT_ID
 from govhub.models.task import DIRECTIVE_SOURCES, PRIORITIES, TASK_STATES
 from govhub.services.inbox import KINDS
 from govhub.services.task_status import STATUSES
@@ -64,15 +65,16 @@ def priority_options() -> list[rx.Component]:
 
 
 def pager(page: rx.Var, pages: rx.Var, go) -> rx.Component:  # noqa: ANN001
-    """Previous / page x of y / next."""
+    """Previous / page x of y / next; turning a page brings the reader back to the top of the page."""
+    back_to_top = rx.scroll_to(CONTENT_ID)
     return rx.cond(
         pages > 1,
         rx.hstack(
             rx.button(rx.icon("chevron-left", size=16), variant="soft", disabled=page <= 1,
-                      on_click=go(page - 1), aria_label=t("common.previous")),
+                      on_click=[go(page - 1), back_to_top], aria_label=t("common.previous")),
             rx.text(t("common.page_of", page=page, pages=pages), size="2"),
             rx.button(rx.icon("chevron-right", size=16), variant="soft", disabled=page >= pages,
-                      on_click=go(page + 1), aria_label=t("common.next")),
+                      on_click=[go(page + 1), back_to_top], aria_label=t("common.next")),
             align="center",
             justify="center",
             width="100%",

@@ -41,6 +41,18 @@ def test_ward_chairman_finds_a_colleague_and_signs_out(page: Page, viewport: str
     first = page.locator(".official-row").first
     expect(first).to_contain_text("Nguyễn Văn")
     shot(page, "directory-search")
+    # Paging: the next page brings other people, the previous one the first again.
+    names_on_page_one = page.locator(".official-row").all_text_contents()
+    expect(page.get_by_text(re.compile(r"^Trang 1/\d+$"))).to_be_visible()
+    page.get_by_role("button", name="Trang sau").click()
+    expect(page.get_by_text(re.compile(r"^Trang 2/\d+$"))).to_be_visible()
+    expect(page.locator("#result-count")).to_be_in_viewport()  # back at the top of the list
+    expect(page.locator(".official-row").first).not_to_have_text(names_on_page_one[0])
+    assert not set(page.locator(".official-row").all_text_contents()) & set(names_on_page_one)
+    shot(page, "directory-page-2")
+    page.get_by_role("button", name="Trang trước").click()
+    expect(page.get_by_text(re.compile(r"^Trang 1/\d+$"))).to_be_visible()
+    expect(first).to_have_text(names_on_page_one[0])
     first.click()
     expect(page.locator("#contact-name")).to_contain_text("Nguyễn Văn")
     expect(page.get_by_role("dialog").locator("a[href^='tel:']")).to_have_count(1)
