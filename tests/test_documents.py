@@ -19,6 +19,7 @@ from govhub.services import documents as D
 from govhub.services.errors import Conflict, GovHubError, Invalid, NotFound
 from govhub.services.registers import drafting_code, format_symbol, series_for
 from govhub.services.seed_documents import demo_pdf
+from tests.test_authz_sweep import app_db  # noqa: F401  (fixture: the app's own database, seeded)
 
 PDF = demo_pdf("Du thao van ban")
 
@@ -345,3 +346,64 @@ def test_another_units_official_gets_not_found(session: Session, official) -> No
     assert doc.id not in {r.id for b in D.BOXES for r in D.list_documents(session, stranger, b).rows}
     assert D.document_detail(session, chutich, doc.id).actions == []  # a leader above sees, but does not act
     assert D.read_file(session, cv, file_id)[1] == PDF
+
+
+def test_a_refused_route_template_stays_in_the_form_and_a_created_one_empties_it(app_db: None) -> None:  # noqa: F811
+    """The new-template form is emptied by the server, and only once the template is created (the form is redrawn
+    under a new draft key; the page no longer resets it on submit): a template refused for a blank name, or because
+    the official lost the unit administrator's role meanwhile, keeps its draft key (what was typed stays) and
+    stores nothing. A second submit of a draft already created (a double click) is ignored."""
+    from govhub.db import session_scope
+    from govhub.i18n import translate
+    from govhub.services.auth import start_session
+    from govhub.state.base import AppState
+    from govhub.state.documents import RouteAdminState
+    from tests.statekit import call, make_root, run, substate
+
+    name = "Thông báo — Trưởng phòng cho ý kiến, Chủ tịch ký"
+    with session_scope() as s:
+        editor = s.exec(select(Official).where(Official.username == "tp1.saigon")).one()
+        editor_id, roles = editor.id, editor.roles
+        token = start_session(s, editor, client_ip="127.0.0.1")
+
+    def templates() -> int:
+        with session_scope() as s:
+            return s.exec(select(func.count()).select_from(DocRoute).where(DocRoute.name == name)).one()
+
+    root = make_root(token, path="/admin/routes")
+    run(call(root, RouteAdminState, "load"))
+    state, app = substate(root, RouteAdminState), substate(root, AppState)
+    assert state.allowed and state.route.id == 0
+    draft = state.route_draft
+    form = {"draft": draft, "name": name, "doc_type": "thong_bao", "is_default": "on"}
+
+    # A blank name (the browser's "required" lets spaces through): refused, the draft and its key stay.
+    run(call(root, RouteAdminState, "create_route", {**form, "name": "   "}))
+    assert (app.notice.level, app.notice.text) == ("error", translate("vi", "doc.route.error.name"))
+    assert state.route_draft == draft and state.route.id == 0 and templates() == 0
+    # The official is no longer a unit administrator by the time they press "create": refused too, kept too.
+    with session_scope() as s:
+        s.get(Official, editor_id).roles = " ".join(r for r in roles.split() if r != "unit_admin") or "staff"
+    run(call(root, RouteAdminState, "create_route", form))
+    assert (app.notice.level, app.notice.text) == ("error", translate("vi", "error.not_found"))
+    assert state.route_draft == draft and state.route.id == 0 and templates() == 0
+    with session_scope() as s:
+        s.get(Official, editor_id).roles = roles
+
+    # Created: a new draft key (the form is drawn afresh, empty), the template opened in the editor.
+    run(call(root, RouteAdminState, "create_route", form))
+    assert (app.notice.level, app.notice.text) == ("success", translate("vi", "doc.route.done.created"))
+    assert state.route_draft != draft and templates() == 1
+    assert state.route.name == name and state.route.doc_type == "thong_bao" and state.route.is_default
+    created = app.notice.id
+    # The same submit again (a double click): ignored, no second template, no new message.
+    run(call(root, RouteAdminState, "create_route", form))
+    assert templates() == 1 and app.notice.id == created
+    # The page leaves the form as typed on submit; the draft key names it (React redraws it when the key changes)
+    # and travels in a hidden field.
+    from govhub.pages.documents import _new_route_form
+
+    page_form = _new_route_form().children[0]
+    assert page_form.reset_on_submit._var_value is False and "route_draft" in str(page_form.key)
+    hidden = page_form.children[0].children[0]
+    assert (str(hidden.name), str(hidden.type)) == ('"draft"', '"hidden"') and "route_draft" in str(hidden.value)

@@ -118,7 +118,7 @@ def _new_dialog() -> rx.Component:
                     _field("doc.field.recipients", rx.vstack(
                         rx.cond(DocumentsState.picked_names.length() > 0,
                                 rx.flex(rx.foreach(DocumentsState.picked_names,
-                                                   lambda n: rx.badge(n, variant="soft")), wrap="wrap", gap="1")),
+                                                   lambda n: rx.badge(n, variant="soft")), wrap="wrap", spacing="1")),
                         rx.input(placeholder=t("doc.filter_units"), on_change=DocumentsState.filter_recipients
                                  .debounce(200), width="100%", max_length=100, class_name="recipient-filter"),
                         rx.scroll_area(rx.vstack(rx.foreach(DocumentsState.shown_recipients, _recipient),
@@ -177,7 +177,7 @@ def documents_page() -> rx.Component:
         ),
         rx.flex(*[rx.button(t(f"doc.box.{b}"), variant=rx.cond(DocumentsState.box == b, "solid", "soft"), size="2",
                             on_click=DocumentsState.pick_box(b), id=f"box-{b}") for b in BOXES],
-                wrap="wrap", gap="2"),
+                wrap="wrap", spacing="2"),
         rx.flex(
             rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder=t("doc.search"),
                      on_change=DocumentsState.search.debounce(300), max_length=200, id="doc-search", type="search",
@@ -187,7 +187,7 @@ def documents_page() -> rx.Component:
                 rx.select.content(rx.select.item(t("doc.all_types"), value="all"),
                                   *[rx.select.item(t(f"doc.type.{k}"), value=k) for k in DOC_TYPES]),
                 on_change=DocumentsState.filter_type),
-            wrap="wrap", gap="2", width="100%",
+            wrap="wrap", spacing="2", width="100%",
         ),
         _doc_list(),
         pager(DocumentsState.page, DocumentsState.pages, DocumentsState.go_to_page),
@@ -224,7 +224,7 @@ def _buttons() -> rx.Component:
                        rx.button(rx.icon(icon, size=16), t(key), color_scheme=color,
                                  variant="solid" if action in ("submit", "approve", "sign") else "soft",
                                  on_click=handler, id=f"action-{action}"))
-    return rx.flex(*[button(*b) for b in ACTION_BUTTONS], wrap="wrap", gap="2")
+    return rx.flex(*[button(*b) for b in ACTION_BUTTONS], wrap="wrap", spacing="2")
 
 
 def _form(name: str, title_key: str, submit, required: bool, color: str) -> rx.Component:  # noqa: ANN001
@@ -448,7 +448,10 @@ def _route_row(r: RouteRow) -> rx.Component:
 
 
 def _new_route_form() -> rx.Component:
+    """What was typed stays until the server has created the template (a refusal loses nothing); the form is then
+    drawn afresh, empty, by its new draft key, which also lets the server ignore a double submit."""
     return rx.card(rx.form(rx.vstack(
+        rx.el.input(type="hidden", name="draft", value=RouteAdminState.route_draft),
         rx.text(t("doc.route.new"), weight="bold"),
         _field("doc.route.name", rx.input(name="name", required=True, max_length=200, width="100%",
                                           id="f-route-name"), "f-route-name"),
@@ -461,7 +464,7 @@ def _new_route_form() -> rx.Component:
                   align="center"),
         rx.button(rx.icon("plus", size=16), t("doc.route.create"), type="submit", id="create-route"),
         spacing="3", width="100%",
-    ), on_submit=RouteAdminState.create_route, reset_on_submit=True), width="100%")
+    ), on_submit=RouteAdminState.create_route, reset_on_submit=False, key=RouteAdminState.route_draft), width="100%")
 
 
 def _step_row(s: StepRow) -> rx.Component:

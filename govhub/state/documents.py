@@ -3,6 +3,8 @@ Thin: every decision is made in govhub/services/documents.py and doc_routes.py."
 
 from __future__ import annotations
 
+import secrets
+
 import reflex as rx
 
 from govhub.config import get_settings
@@ -243,6 +245,7 @@ class RouteAdminState(AppState):
     city_wide_allowed: bool = False
     loaded: bool = False
     assignee_kind: str = "unit_head"
+    route_draft: str = ""  # names the new-template form's current draft; a new one once it is created (drawn afresh)
 
     async def _reload(self) -> None:
         def work(s, a):  # noqa: ANN001, ANN202
@@ -290,13 +293,18 @@ class RouteAdminState(AppState):
     @rx.event
     @guarded
     async def create_route(self, form: dict):
-        """A new template (then add its steps)."""
+        """A new template (then add its steps). Only once it is stored is the form emptied (a new draft key redraws
+        it): a refused one (a blank name, rights lost meanwhile) keeps what was typed, to be corrected. A second
+        submit of a draft already created (a double click) is ignored."""
+        if str(form.get("draft", "")) != self.route_draft:
+            return
         doc_type = str(form.get("doc_type", "") or "")
         doc_type = "" if doc_type == "any" else doc_type
         city_wide = str(form.get("scope", "")) == "city"
         route = await self._call(lambda s, a: doc_routes.do_create_route(
             s, a, str(form.get("name", "")), doc_type, city_wide=city_wide,
             is_default=bool(form.get("is_default"))))
+        self.route_draft = secrets.token_hex(8)
         await self._reload()
         await self._open(route.id)
         return self._toast("success", self._t("doc.route.done.created"))

@@ -5,12 +5,16 @@ with its number; an administrator adds a review step to the route and the next d
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from govhub.services.seed_documents import demo_pdf
 from tests.e2e.conftest import Browsers, full_name, shot, sign_in, wait_hydrated
+
+# A Radix space step resolves to a length; gap="2" used to reach the browser as the CSS value "2", dropped: "normal".
+SPACED = re.compile(r"^\d+(\.\d+)?px$")
 
 
 def upload(page: Page, upload_id: str, name: str, title: str) -> None:
@@ -88,6 +92,8 @@ def test_draft_return_revise_sign_issue_and_edit_the_route(browsers: Browsers, v
     expect(chairman.locator("#doc-summary")).to_have_text(summary)
     expect(chairman.locator("#action-sign")).to_be_visible()
     expect(chairman.locator("#action-submit")).to_have_count(0)
+    expect(chairman.locator("#action-sign").locator("xpath=..")).to_have_css("gap", SPACED)
+    shot(chairman, "document-actions")
     act(chairman, "return", "Bổ sung thời gian, địa điểm ra quân.")
     expect(chairman.locator("#doc-state")).to_contain_text("Bị trả lại")
 
@@ -132,3 +138,53 @@ def test_draft_return_revise_sign_issue_and_edit_the_route(browsers: Browsers, v
     # put the route back as it was (the other viewport's run starts from the same data)
     admin.locator(".route-step", has_text="Chánh Văn phòng").get_by_role("button").click()
     expect(admin.locator(".route-step")).to_have_count(1)
+
+
+def test_a_refused_route_template_keeps_what_was_typed(browsers: Browsers, viewport: str, e2e_db: Path) -> None:
+    """The ward's unit administrator types a new route template and loses the role before pressing "create": the
+    refusal is explained and the name and type stay in the form; given the role back, the same form creates the
+    template, and the form is empty again on the way back to the list. (Also: the document lists' buttons and
+    filters are spaced.)"""
+    admin = browsers.new_page()
+    sign_in(admin, "tp1.saigon", then="/documents")
+    admin.goto("/documents")
+    wait_hydrated(admin)
+    expect(admin.locator("#box-mine").locator("xpath=..")).to_have_css("gap", SPACED)
+    expect(admin.locator("#doc-search").locator("xpath=ancestor::div[contains(@class, 'rt-Flex')][1]")) \
+        .to_have_css("gap", SPACED)
+    shot(admin, "documents-list")
+
+    admin.goto("/admin/routes")
+    wait_hydrated(admin)
+    name = f"Thông báo nội bộ — Chánh Văn phòng ký ({viewport})"
+    admin.fill("#f-route-name", name)
+    admin.click("#f-route-type")
+    admin.get_by_role("option", name="Thông báo", exact=True).click()
+    with sqlite3.connect(e2e_db) as db:
+        roles = db.execute("SELECT roles FROM official WHERE username = 'tp1.saigon'").fetchone()[0]
+        db.execute("UPDATE official SET roles = ? WHERE username = 'tp1.saigon'",
+                   (" ".join(r for r in roles.split() if r != "unit_admin"),))
+    try:
+        admin.click("#create-route")
+        expect(admin.locator("[data-sonner-toast]", has_text="Không tìm thấy hoặc bạn không có quyền xem.")) \
+            .to_have_css("opacity", "1")
+        expect(admin.locator("#f-route-name")).to_have_value(name)
+        expect(admin.locator("#f-route-type")).to_have_text("Thông báo")
+        expect(admin.locator(".route-item", has_text=name)).to_have_count(0)
+        shot(admin, "route-refused-kept")
+    finally:
+        with sqlite3.connect(e2e_db) as db:
+            db.execute("UPDATE official SET roles = ? WHERE username = 'tp1.saigon'", (roles,))
+
+    admin.click("#create-route")
+    expect(admin.locator("#route-name")).to_have_text(name)
+    expect(admin.locator("#route-problem")).to_contain_text("Quy trình chưa có bước nào.")
+    # Retired again (the other viewport's run and the other tests see the routes as seeded), then back to the list.
+    admin.click("#f-edit-active")
+    admin.click("#save-route")
+    expect(admin.locator("[data-sonner-toast]", has_text="Đã lưu quy trình.")).to_be_visible()
+    admin.get_by_role("button", name="Tất cả quy trình").click()
+    expect(admin.locator(".route-item", has_text=name)).to_contain_text("Ngừng dùng")
+    expect(admin.locator("#f-route-name")).to_have_value("")
+    expect(admin.locator("#f-route-type")).to_have_text("Mọi loại văn bản")
+    shot(admin, "route-created-form-empty")

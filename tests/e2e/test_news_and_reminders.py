@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlmodel import Session, create_engine
 
 from tests.e2e.conftest import Browsers, full_name, shot, sign_in, wait_hydrated
@@ -169,14 +169,45 @@ def test_the_bell_lists_opens_and_marks_read(browsers: Browsers, viewport: str, 
     expect(chairman.locator(".bell-list")).to_have_count(0)
     expect(bell_count(chairman)).to_have_text("1")
 
-    # "Mark all read": no count left; the message notification still opens its conversation.
+    # "Mark all read": no count left; the message notification still opens its conversation, from the keyboard
+    # alone: the bell opens with Enter, Tab reaches the notification (outlined in the theme's focus colour), Enter
+    # opens it.
     bell(chairman).click()
     chairman.locator("[id^=bell-read-all]:visible").click()
     expect(bell_count(chairman)).to_have_count(0)
-    chairman.locator(".bell-item", has_text="Phường chú ý các khu nhà trọ").first.click()
+    chairman.keyboard.press("Escape")
+    expect(chairman.locator(".bell-list")).to_have_count(0)
+    bell(chairman).focus()
+    chairman.keyboard.press("Enter")
+    message_item = chairman.locator(".bell-item", has_text="Phường chú ý các khu nhà trọ").first
+    expect(message_item).to_be_visible()
+    tab_to(chairman, message_item)
+    expect(message_item).to_have_css("outline-style", "solid")
+    expect(message_item).to_have_css("outline-width", "2px")
+    shot(chairman, "bell-keyboard-focus")
+    chairman.keyboard.press("Enter")
     chairman.wait_for_url(re.compile(r"/messages/\d+$"))
     expect(chairman.locator("#conv-title")).to_have_text(title)
     expect(chairman.locator(".message:visible", has_text="Phường chú ý các khu nhà trọ")).to_be_visible()
+    expect(chairman.locator(".bell-list")).to_have_count(0)
+
+    # Space opens one too (a real button): the task notification, back to its task.
+    bell(chairman).focus()
+    chairman.keyboard.press("Enter")
+    task_item = chairman.locator(".bell-item", has_text=f"giao nhiệm vụ: {title}").first
+    tab_to(chairman, task_item)
+    chairman.keyboard.press("Space")
+    chairman.wait_for_url(re.compile(r"/tasks/\d+$"))
+    expect(chairman.locator("#task-title")).to_have_text(title)
+
+
+def tab_to(page: Page, target: Locator, most: int = 12) -> None:
+    """Press Tab until ``target`` has the keyboard focus (fails after ``most`` presses)."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{most} presses of Tab never reached {target}")
 
 
 def deliver_personal_reminders(db: Path, now: datetime) -> int:
