@@ -5,19 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub.components.i18n import t
+from govhub.components.plain_button import plain_button
 from govhub.services.messages import NewsItem
 from govhub.services.push import BellItem
 from govhub.state.notifications import NotificationState
 
-# A plain <button> with the browser's look taken off: reachable by Tab, opened by Enter or Space, and outlined in
-# the theme's focus colour when reached by keyboard (a mouse click draws no ring).
-ITEM_BUTTON = {"appearance": "none", "background": "none", "border": "none", "margin": "0", "font": "inherit",
-               "color": "inherit", "text_align": "left", "display": "block", "width": "100%"}
-
 
 def _item(item: BellItem) -> rx.Component:
     # Inside popover.close: the list closes as the notification's page opens (it may be the page underneath).
-    return rx.popover.close(rx.el.button(
+    return rx.popover.close(plain_button(
         rx.hstack(
             rx.cond(item.read, rx.box(width="8px", min_width="8px"),
                     rx.box(width="8px", min_width="8px", height="8px", border_radius="50%",
@@ -26,15 +22,12 @@ def _item(item: BellItem) -> rx.Component:
                       rx.text(item.at, size="1", color_scheme="gray"), spacing="0", min_width="0"),
             align="start", spacing="2",
         ),
-        type="button",
         on_click=NotificationState.open_item(item.id),
         padding="8px",
         border_radius="var(--radius-2)",
-        cursor="pointer",
         class_name="bell-item",
-        style=ITEM_BUTTON,
+        style={"display": "block", "width": "100%"},
         _hover={"background": rx.color("gray", 3)},
-        _focus_visible={"outline": "2px solid var(--focus-8)", "outline_offset": "-2px"},
     ))
 
 

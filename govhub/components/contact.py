@@ -5,33 +5,44 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub.components.i18n import t
+from govhub.components.plain_button import plain_button
 from govhub.services.directory import OfficialCard
 from govhub.state.directory import ContactState
 
 
 def official_row(card: OfficialCard) -> rx.Component:
-    """One line per official: avatar, name, position and unit; a tap opens the card."""
+    """One line per official: avatar, name, position and unit, a button that opens the card; beside it (not
+    inside: no link in a button) the phone icon calls the number."""
     return rx.hstack(
-        rx.avatar(fallback=card.initials, size="2", radius="full", color_scheme="indigo", variant="soft"),
-        rx.vstack(
-            rx.text(card.full_name, weight="medium", size="2"),
-            rx.text(card.position + " · " + card.unit_name + rx.cond(card.within != "", ", " + card.within, ""),
-                    size="1", color_scheme="gray"),
-            spacing="0",
+        plain_button(
+            rx.hstack(
+                rx.avatar(fallback=card.initials, size="2", radius="full", color_scheme="indigo", variant="soft"),
+                rx.vstack(
+                    rx.text(card.full_name, weight="medium", size="2"),
+                    rx.text(card.position + " · " + card.unit_name
+                            + rx.cond(card.within != "", ", " + card.within, ""), size="1", color_scheme="gray"),
+                    spacing="0",
+                    min_width="0",
+                ),
+                align="center",
+                spacing="3",
+            ),
+            on_click=ContactState.show(card.id),
+            padding="8px 6px",
             flex="1",
             min_width="0",
+            align_self="stretch",
+            class_name="official-open",
         ),
-        rx.cond(card.phone != "", rx.link(rx.icon_button(rx.icon("phone", size=16), variant="ghost", size="2",
-                                                        aria_label=t("directory.call")),
-                                          href="tel:" + card.phone.replace(" ", ""), on_click=rx.stop_propagation)),
+        rx.cond(card.phone != "", rx.icon_button(rx.el.a(rx.icon("phone", size=16),
+                                                         href="tel:" + card.phone.replace(" ", "")),
+                                                 as_child=True, variant="ghost", aria_label=t("directory.call"),
+                                                 margin_right="6px")),
         align="center",
         spacing="3",
         width="100%",
-        padding="8px 6px",
         border_bottom=f"1px solid {rx.color('gray', 3)}",
-        cursor="pointer",
         _hover={"background": rx.color("gray", 2)},
-        on_click=ContactState.show(card.id),
         class_name="official-row",
     )
 

@@ -21,15 +21,16 @@ def _field(label_key: str, control: rx.Component, html_for: str = "") -> rx.Comp
 
 def _unit(unit: TargetUnit) -> rx.Component:
     checked = AssignState.picked.contains(unit.id)
-    return rx.hstack(
+    # A label: a click on the name toggles the checkbox, which Tab reaches and Space toggles.
+    return rx.el.label(
         rx.checkbox(checked=checked, on_change=lambda _v: AssignState.toggle(unit.id)),
         rx.text(unit.name, size="2"),
-        align="center",
-        spacing="2",
+        display="flex",
+        align_items="center",
+        gap="var(--space-2)",
         padding="4px 6px",
         width="100%",
         cursor="pointer",
-        on_click=AssignState.toggle(unit.id),
         class_name="target-unit",
         _hover={"background": rx.color("gray", 3)},
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub.components.i18n import t
+from govhub.components.plain_button import plain_button
 from govhub.components.server_link import server_link
 from govhub.components.shell import app_page
 from govhub.components.task_bits import pager, priority_options
@@ -81,12 +82,12 @@ def _doc_row(row: DocRow) -> rx.Component:
 
 def _recipient(option: Option) -> rx.Component:
     checked = DocumentsState.picked.contains(option.value.to(int))
-    return rx.hstack(
+    # A label: a click on the name toggles the checkbox, which Tab reaches and Space toggles.
+    return rx.el.label(
         rx.checkbox(checked=checked, on_change=lambda _v: DocumentsState.toggle_recipient(option.value)),
         rx.text(option.label, size="2"),
-        align="center", spacing="2", padding="3px 6px", width="100%", cursor="pointer",
-        on_click=DocumentsState.toggle_recipient(option.value), class_name="recipient-unit",
-        _hover={"background": rx.color("gray", 3)},
+        display="flex", align_items="center", gap="var(--space-2)", padding="3px 6px", width="100%",
+        cursor="pointer", class_name="recipient-unit", _hover={"background": rx.color("gray", 3)},
     )
 
 
@@ -429,7 +430,7 @@ def _type_select(name: str, value: rx.Var | str, id_: str) -> rx.Component:
 
 
 def _route_row(r: RouteRow) -> rx.Component:
-    return rx.hstack(
+    return plain_button(rx.hstack(
         rx.vstack(
             rx.hstack(rx.text(r.name, weight="medium", size="2"),
                       rx.cond(r.is_default, rx.badge(t("doc.route.is_default"), color_scheme="indigo")),
@@ -441,10 +442,10 @@ def _route_row(r: RouteRow) -> rx.Component:
             spacing="0", min_width="0", flex="1",
         ),
         rx.icon("chevron-right", size=16),
-        width="100%", align="center", padding="10px", cursor="pointer", class_name="route-item",
+        width="100%", align="center",
+    ), padding="10px", class_name="route-item", style={"display": "block", "width": "100%"},
         border_bottom=f"1px solid {rx.color('gray', 4)}", on_click=RouteAdminState.open_route(r.id),
-        _hover={"background": rx.color("gray", 2)},
-    )
+        _hover={"background": rx.color("gray", 2)})
 
 
 def _new_route_form() -> rx.Component:

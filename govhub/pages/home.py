@@ -7,6 +7,7 @@ import reflex as rx
 from govhub import routes
 from govhub.components.bell import pinned_news
 from govhub.components.i18n import t
+from govhub.components.plain_button import FOCUS_RING
 from govhub.components.shell import app_page
 from govhub.components.task_bits import due_badge, kind_text, pager, priority_badge
 from govhub.services.inbox import KINDS, InboxItem
@@ -68,6 +69,7 @@ def _card(item: InboxItem) -> rx.Component:
         display="block",
         class_name="inbox-item",
         _hover={"background": rx.color("gray", 2)},
+        _focus_visible=FOCUS_RING,  # inside the card's edge, not cut off by it
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub.components.i18n import t
+from govhub.components.plain_button import FOCUS_RING, plain_button
 from govhub.components.server_link import server_link
 from govhub.components.shell import app_page
 from govhub.services.messages import AckPerson, AttachmentRow, ConversationRow, MessageRow, NewsTarget
@@ -38,6 +39,7 @@ def _conv_row(c: ConversationRow) -> rx.Component:
         background=rx.cond(current, rx.color("indigo", 3), "transparent"),
         class_name="conv-row",
         _hover={"background": rx.color("gray", 3)},
+        _focus_visible=FOCUS_RING,  # inside the card's edge, not cut off by it
     )
 
 
@@ -225,9 +227,9 @@ def _ack_person(p: AckPerson) -> rx.Component:
 
 
 def _person(p: PersonOption) -> rx.Component:
-    return rx.box(rx.text(p.name, size="2", weight="medium"), rx.text(p.detail, size="1", color_scheme="gray"),
-                  on_click=S.choose(p.id), padding="6px", cursor="pointer", class_name="person-option",
-                  _hover={"background": rx.color("gray", 3)})
+    return plain_button(rx.text(p.name, size="2", weight="medium"), rx.text(p.detail, size="1", color_scheme="gray"),
+                        on_click=S.choose(p.id), padding="6px", class_name="person-option",
+                        style={"display": "block", "width": "100%"}, _hover={"background": rx.color("gray", 3)})
 
 
 def _news_unit(u: NewsTarget) -> rx.Component:
@@ -255,9 +257,9 @@ def _dialogs() -> rx.Component:
                     rx.dialog.title(t("messages.new_group")),
                     rx.input(name="title", placeholder=t("messages.group_title"), required=True, max_length=200,
                              width="100%", id="group-title"),
-                    rx.hstack(rx.foreach(S.chosen, lambda p: rx.badge(p.name, " ×", cursor="pointer",
-                                                                     on_click=S.unchoose(p.id),
-                                                                     class_name="chosen-person")), wrap="wrap"),
+                    rx.hstack(rx.foreach(S.chosen, lambda p: plain_button(rx.badge(p.name, " ×"),
+                                                                           on_click=S.unchoose(p.id),
+                                                                           class_name="chosen-person")), wrap="wrap"),
                     people,
                     rx.button(t("messages.create_group"), type="submit", id="group-create"),
                     spacing="3"), on_submit=S.create_group)),
