@@ -113,6 +113,7 @@ POLICY: dict[str, str] = {
     "MessagesState.open_conversation": "refuse",
     "MessagesState.back_to_list": "any",
     "MessagesState.filter_list": "any",
+    "MessagesState.more_conversations": "any",
     "MessagesState.older": "refuse",
     "MessagesState.search": "refuse",
     "MessagesState.attach": "refuse",

@@ -14,6 +14,7 @@ from govhub.services import clock, messages, quick_assign, tasks
 from govhub.services.errors import Invalid, NotFound
 from govhub.services.messages import Upload
 from govhub.services.quick_assign import DirectiveSpec
+from govhub.services.text import fold
 from tests.test_authz_sweep import app_db  # noqa: F401  (fixture: the app's own database, seeded)
 
 PDF = b"%PDF-1.4 test document"
@@ -272,7 +273,7 @@ def test_direct_and_group_conversations(session, official) -> None:  # noqa: ANN
     direct = messages.do_direct(session, a, b.id)
     assert messages.do_direct(session, b, a.id).id == direct.id
     messages.do_send(session, b, direct.id, "Báo cáo anh")
-    rows = messages.conversations(session, a)
+    rows = messages.conversations(session, a).rows
     assert any(r.id == direct.id and r.unread == 1 and r.title == b.full_name for r in rows)
     with pytest.raises(NotFound):
         messages.do_direct(session, a, a.id)
@@ -284,6 +285,151 @@ def test_direct_and_group_conversations(session, official) -> None:  # noqa: ANN
         messages.do_create_group(session, a, "", [b.id])
     with pytest.raises(Invalid):
         messages.do_create_group(session, a, "Nhóm", [99_999_999])
+
+
+def statements_of(session: Session, fn) -> int:  # noqa: ANN001
+    """How many statements ``fn()`` sends to the database."""
+    sent: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        sent.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", listener)
+    try:
+        fn()
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listener)
+    return len(sent)
+
+
+def test_the_list_is_one_statement_whatever_the_number_of_direct_conversations(session, official) -> None:  # noqa: ANN001
+    """No query per conversation: the other person's name of every direct conversation comes in the same statement,
+    for 1 direct conversation as for 30, with or without a search."""
+    me = official("gd.taichinh")
+    people = session.exec(select(Official).where(Official.active.is_(True), Official.id != me.id)
+                          .order_by(Official.id).limit(30)).all()
+    counts = {}
+    for n in (1, 30):
+        for person in people[:n]:
+            messages.do_direct(session, me, person.id)
+        session.flush()
+        listed = messages.conversations(session, me).rows
+        counts[n] = statements_of(session, lambda: messages.conversations(session, me))
+        counts[f"{n} searched"] = statements_of(session, lambda: messages.conversations(session, me, "nguyen"))
+        directs = {r.title for r in listed if r.kind == "direct"}
+        assert directs == {p.full_name for p in people[:n]}
+    assert counts == {1: 1, "1 searched": 1, 30: 1, "30 searched": 1}
+
+
+def _backdate(session: Session, conversation_id: int, days: int) -> None:
+    conversation = session.get(Conversation, conversation_id)
+    conversation.last_message_at = clock.now() - timedelta(days=days)
+    session.add(conversation)
+    session.flush()
+
+
+def test_the_list_search_reaches_every_conversation(session, official) -> None:  # noqa: ANN001
+    """The list shows a page at a time, with more behind it; a search looks through all my conversations (not only
+    those shown), with or without diacritics, each word anywhere in the name, and finds direct conversations by
+    the other person's name."""
+    me, deputy = official("ct.saigon"), official("pct1.saigon")
+    old = messages.do_create_group(session, me, "Phòng chống ngập úng mùa mưa 2024", [deputy.id])
+    _backdate(session, old.id, 400)
+    for i in range(messages.LIST_PAGE + 10):
+        messages.do_create_group(session, me, f"Tổ công tác số {i}", [deputy.id])
+    first = messages.conversations(session, me)
+    assert len(first.rows) == messages.LIST_PAGE and first.more
+    assert old.id not in {r.id for r in first.rows}
+    everything = messages.conversations(session, me, limit=messages.LIST_MAX)
+    assert everything.rows[-1].id == old.id and not everything.more  # the oldest comes last
+    for query in ("Phòng chống ngập", "phong chong ngap", "NGẬP ÚNG 2024", "mua mua ngap", "  ngập   úng  "):
+        found = messages.conversations(session, me, query)
+        assert [r.id for r in found.rows] == [old.id] and not found.more, query
+    assert messages.conversations(session, me, "ngap lut").rows == []  # every word must be there
+    # Matches come a page at a time too.
+    page = messages.conversations(session, me, "to cong tac", limit=20)
+    assert len(page.rows) == 20 and page.more and all(r.title.startswith("Tổ công tác số") for r in page.rows)
+    rest = messages.conversations(session, me, "to cong tac", limit=messages.LIST_PAGE + 10)
+    assert len(rest.rows) == messages.LIST_PAGE + 10 and not rest.more
+    # A direct conversation is found by the other person's name, never by mine.
+    direct = messages.do_direct(session, me, official("cv.saigon").id)
+    _backdate(session, direct.id, 500)
+    found = messages.conversations(session, me, fold(official("cv.saigon").full_name))
+    assert direct.id in {r.id for r in found.rows}
+    mine = {r.id for r in messages.conversations(session, me, me.full_name, limit=messages.LIST_MAX).rows}
+    assert direct.id not in mine
+    # Wildcards are characters; a search of nothing searchable finds nothing.
+    pct = messages.do_create_group(session, me, "Giải ngân đạt 100% kế hoạch", [deputy.id])
+    assert [r.id for r in messages.conversations(session, me, "100%").rows] == [pct.id]
+    assert messages.conversations(session, me, "%%").rows == []
+    assert messages.conversations(session, me, "_").rows == []
+    # Somebody else's conversation is never found.
+    assert messages.conversations(session, official("chutich"), "phong chong ngap").rows == []
+    assert len(messages.conversations(session, me, limit=10**6).rows) <= messages.LIST_MAX
+
+
+def test_a_sub_task_group_tells_itself_from_its_parent(session, official) -> None:  # noqa: ANN001
+    """After a delegation the specialist has two groups of the same name: the list gives each its task's lead unit,
+    and marks the sub-task's."""
+    title = "Kiểm tra an toàn thực phẩm"
+    task_id = assign_to_saigon(session, official, title)
+    specialist = official("cv.saigon")
+    child = tasks.do_delegate(session, official("ct.saigon"), task_id, 1, tasks.NewTask(title=title),
+                              official_id=specialist.id)
+    rows = {r.id: r for r in messages.conversations(session, specialist).rows if r.title == title}
+    parent_group, child_group = group_of(session, task_id), group_of(session, child.id)
+    assert set(rows) == {parent_group, child_group}
+    ward = session.get(Unit, official("ct.saigon").unit_id).name
+    division = session.get(Unit, specialist.unit_id).name
+    assert (rows[parent_group].sub_task, rows[parent_group].unit) == (False, ward)
+    assert (rows[child_group].sub_task, rows[child_group].unit) == (True, division)
+    assert ward != division
+    assert messages.case_detail(session, session.get(Conversation, child_group)) == (True, division)
+    assert messages.case_detail(session, session.get(Conversation, parent_group)) == (False, ward)
+    group = messages.do_create_group(session, specialist, "Nhóm", [official("ct.saigon").id])
+    assert messages.case_detail(session, group) == (False, "")
+    assert {r.id: (r.sub_task, r.unit) for r in messages.conversations(session, specialist).rows}[group.id] == (
+        False, "")
+
+
+def test_the_page_pages_and_searches_the_list_on_the_server(app_db: None, monkeypatch) -> None:  # noqa: F811, ANN001
+    """The list's "more" brings the next page and stays as long as there are more, up to the most the list shows
+    (then a note says to search); a search starts again at the first page of the matches; a live update reloads as
+    many rows as are shown."""
+    from govhub.db import session_scope
+    from govhub.services.auth import start_session
+    from govhub.state.messages import MessagesState
+    from tests.statekit import call, run, substate
+
+    with session_scope() as s:
+        me, other = (s.exec(select(Official).where(Official.username == u)).one() for u in ("gd.taichinh", "pct1"))
+        old = messages.do_create_group(s, me, "Quyết toán ngân sách năm trước", [other.id])
+        _backdate(s, old.id, 300)
+        for i in range(messages.LIST_PAGE + 5):
+            messages.do_create_group(s, me, f"Rà soát chi thường xuyên {i}", [other.id])
+        cid = messages.do_create_group(s, other, "Nhóm mới nhất", [me.id]).id
+        token, me_id = start_session(s, me, client_ip="127.0.0.1"), me.id
+    root = _tab(token, "/messages")
+    state = substate(root, MessagesState)
+    assert len(state.convs) == messages.LIST_PAGE and state.convs_more and not state.convs_capped
+    assert old.id not in {c.id for c in state.convs}
+    run(call(root, MessagesState, "more_conversations"))
+    assert len(state.convs) > messages.LIST_PAGE and state.convs[-1].id == old.id and not state.convs_more
+    with session_scope() as s:
+        messages.do_send(s, s.get(Official, other.id), cid, "Đề nghị gửi số liệu.")
+    run(state._on_push(me_id, {messages.conversation_link(cid)}))
+    assert state.convs[0].id == cid and state.convs[0].unread == 1 and state.convs[-1].id == old.id
+    run(call(root, MessagesState, "filter_list", "quyet toan NGÂN SÁCH"))
+    assert [c.id for c in state.convs] == [old.id] and not state.convs_more
+    run(call(root, MessagesState, "filter_list", "ra soat chi"))
+    assert len(state.convs) == messages.LIST_PAGE and state.convs_more
+    run(call(root, MessagesState, "filter_list", ""))
+    assert len(state.convs) == messages.LIST_PAGE and old.id not in {c.id for c in state.convs}
+    monkeypatch.setattr(messages, "LIST_MAX", messages.LIST_PAGE + 2)  # a list as long as it may be
+    run(call(root, MessagesState, "more_conversations"))
+    assert len(state.convs) == messages.LIST_PAGE + 2 and not state.convs_more and state.convs_capped
+    run(call(root, MessagesState, "filter_list", "quyet toan"))
+    assert [c.id for c in state.convs] == [old.id] and not state.convs_more and not state.convs_capped
 
 
 def test_attachments_checked_stored_safely_and_served_to_members_only(session, official, monkeypatch) -> None:  # noqa: ANN001

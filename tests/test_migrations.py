@@ -126,3 +126,38 @@ def test_trigram_index_only_on_postgresql(empty_url: str) -> None:
     assert has_trigram_index(empty_url)
     downgrade(empty_url, "base")
     assert not has_trigram_index(empty_url)
+
+
+def test_conversation_titles_already_there_are_folded(empty_url: str) -> None:
+    """0007 folds the names of the conversations already there for the list's search; a direct conversation keeps
+    none (it is found by the other person's name)."""
+    from sqlmodel import Session, select
+
+    from govhub.models import Conversation, Official, Position, Unit
+    from govhub.services import clock
+
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with Session(engine) as session:
+            unit = Unit(code="T", kind="city", name="Thành phố")
+            position = Position(code="P", title="Chuyên viên")
+            session.add_all([unit, position])
+            session.flush()
+            author = Official(username="a", full_name="Nguyễn Văn A", unit_id=unit.id, position_id=position.id)
+            session.add(author)
+            session.flush()
+            now = clock.now()
+            session.add_all([Conversation(kind=kind, title=title, direct_key=key, created_by_id=author.id,
+                                          created_at=now, last_message_at=now)
+                             for kind, title, key in (("group", "Phòng chống ngập úng", None),
+                                                      ("case", "Đề án ĐÔ THỊ thông minh", None),
+                                                      ("direct", "", "1:2"))])
+            session.commit()
+        downgrade(empty_url, "0006_task_tally")
+        upgrade(empty_url)
+        with Session(engine) as session:
+            folded = dict(session.exec(select(Conversation.kind, Conversation.title_folded)).all())
+    finally:
+        engine.dispose()
+    assert folded == {"group": "phong chong ngap ung", "case": "de an do thi thong minh", "direct": ""}

@@ -24,6 +24,7 @@ class Conversation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
     title: str = Field(default="", max_length=300)
+    title_folded: str = Field(default="", max_length=300)  # for the list's search ('' for direct conversations)
     task_id: int | None = Field(default=None, foreign_key="task.id")
     direct_key: str | None = Field(default=None, max_length=40)
     created_by_id: int = Field(foreign_key="official.id")

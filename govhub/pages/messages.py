@@ -16,14 +16,34 @@ S = MessagesState
 KIND_ICONS = {"case": "briefcase", "group": "users", "direct": "user"}
 
 
+# A long name (a file's, a conversation's) wraps anywhere (Vietnamese names often have no spaces) and stops after
+# two lines; the whole name is in the tooltip (and, for a file, the download).
+TWO_LINES = {"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden",
+             "overflowWrap": "anywhere"}
+
+
+def _case_detail(sub_task: rx.Var[bool], unit: rx.Var[str], class_name: str) -> rx.Component:
+    """What tells a case group from another of the same name (a delegated task's sub-task has its parent's
+    title): "Sub-task", and the lead unit of its task, on one line (the unit cut short, whole in the tooltip)."""
+    return rx.hstack(
+        rx.cond(sub_task, rx.badge(t("messages.sub_task"), size="1", color_scheme="indigo", variant="soft",
+                                   flex_shrink="0", class_name="conv-sub-task")),
+        rx.icon("building-2", size=12, color=rx.color("gray", 9), flex_shrink="0"),
+        rx.text(unit, size="1", color_scheme="gray", min_width="0", overflow="hidden", text_overflow="ellipsis",
+                white_space="nowrap", title=unit, class_name="conv-unit"),
+        spacing="1", align="center", min_width="0", max_width="100%", class_name=class_name,
+    )
+
+
 def _conv_row(c: ConversationRow) -> rx.Component:
     current = S.conv_id == c.id
     return rx.link(
         rx.hstack(
             rx.match(c.kind, *[(k, rx.icon(i, size=16, color=rx.color("gray", 10))) for k, i in KIND_ICONS.items()],
                      rx.icon("message-square", size=16)),
-            rx.vstack(rx.text(c.title, size="2", weight=rx.cond(c.unread > 0, "bold", "medium"), trim="both",
-                              class_name="conv-title"),
+            rx.vstack(rx.text(c.title, size="2", weight=rx.cond(c.unread > 0, "bold", "medium"), title=c.title,
+                              style=TWO_LINES, class_name="conv-title"),
+                      rx.cond(c.unit != "", _case_detail(c.sub_task, c.unit, "conv-detail")),
                       rx.text(c.last_at, size="1", color_scheme="gray"), spacing="1", min_width="0", flex="1"),
             rx.cond(c.unread > 0, rx.badge(c.unread, color_scheme="indigo", variant="solid", radius="full",
                                            class_name="conv-unread")),
@@ -55,11 +75,20 @@ def _list(display: list[str] | str) -> rx.Component:
                               color_scheme="amber", on_click=S.open_new("news"), id="new-news")),
             wrap="wrap", spacing="2",
         ),
+        # Searches all my conversations on the server (not only those shown).
         rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("messages.filter"), type="search",
-                 on_change=S.filter_list.debounce(300), width="100%", max_length=100, id="conv-filter"),
+                 value=S.list_filter, on_change=S.filter_list.debounce(300), width="100%", max_length=100,
+                 id="conv-filter"),
         rx.card(
             rx.cond(S.convs.length() > 0, rx.foreach(S.convs, _conv_row),
-                    rx.text(t("messages.no_conversations"), size="2", color_scheme="gray", padding="16px")),
+                    rx.text(rx.cond(S.list_filter.strip() != "", t("messages.no_matches"),
+                                    t("messages.no_conversations")), size="2", color_scheme="gray", padding="16px",
+                            id="conv-empty")),
+            rx.cond(S.convs_more, rx.button(t("messages.more_conversations"), size="2", variant="ghost",
+                                            on_click=S.more_conversations, width="100%", margin_y="8px",
+                                            id="conv-more")),
+            rx.cond(S.convs_capped, rx.text(t("messages.list_capped", n=S.convs.length().to_string()), size="1",
+                                            color_scheme="gray", padding="10px 12px", id="conv-capped")),
             padding="0", width="100%", id="conv-list",
         ),
         spacing="3",
@@ -69,12 +98,7 @@ def _list(display: list[str] | str) -> rx.Component:
     )
 
 
-# A long file name wraps anywhere (Vietnamese names often have no spaces) and stops after two lines; the whole name
-# is in the tooltip and the downloaded file. The link is a plain download (server_link), not client-side routing.
-TWO_LINES = {"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden",
-             "overflowWrap": "anywhere"}
-
-
+# The link is a plain download (server_link), not client-side routing.
 def _attachment(a: AttachmentRow) -> rx.Component:
     return server_link(
         rx.hstack(rx.icon("paperclip", size=14, flex_shrink="0"),
@@ -180,9 +204,10 @@ def _conversation(display: list[str] | str) -> rx.Component:
                       display=["flex", "flex", "none"], aria_label=t("messages.back")),
             # A long name (a case group is named after its task) stops after two lines; all of it in the tooltip.
             rx.vstack(rx.heading(S.conv_title, size="4", id="conv-title", title=S.conv_title, style=TWO_LINES),
+                      rx.cond(S.conv_unit != "", _case_detail(S.conv_sub_task, S.conv_unit, "conv-head-detail")),
                       rx.cond(S.conv_task > 0, rx.link(t("messages.open_task"),
                                                        href="/tasks/" + S.conv_task.to_string(), size="1")),
-                      spacing="0", min_width="0", flex="1"),
+                      spacing="1", min_width="0", flex="1"),
             rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("messages.search"), type="search",
                      on_change=S.search.debounce(300), max_length=100, width=["100%", "100%", "220px"],
                      id="msg-search"),  # on phones, a line of its own under the name

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from govhub.models import Conversation, ConversationMember, Official, Position, Task, TaskCoordinator
 from govhub.services import clock
 from govhub.services.db_util import insert_ignore
+from govhub.services.text import fold
 
 
 def heads_of(session: Session, unit_ids: Iterable[int]) -> dict[int, int]:
@@ -47,8 +48,8 @@ def open_for_task(session: Session, task: Task) -> int:
     """Open the case group of a new task (in the task's transaction); a delegated task's people join the
     parent's group too. Returns the conversation id."""
     now = clock.now()
-    conversation = Conversation(kind="case", title=task.title[:300], task_id=task.id, created_by_id=task.assigner_id,
-                                created_at=now, last_message_at=now)
+    conversation = Conversation(kind="case", title=task.title[:300], title_folded=fold(task.title)[:300],
+                                task_id=task.id, created_by_id=task.assigner_id, created_at=now, last_message_at=now)
     session.add(conversation)
     session.flush()
     members = case_members(session, task)
@@ -69,8 +70,9 @@ def open_for_tasks(session: Session, tasks: list[tuple[int, str, int, int | None
         return []
     now = clock.now()
     session.execute(insert(Conversation), [
-        {"kind": "case", "title": title[:300], "task_id": tid, "direct_key": None, "created_by_id": assigner_id,
-         "created_at": now, "last_message_at": now} for tid, title, _unit, _owner in tasks])
+        {"kind": "case", "title": title[:300], "title_folded": fold(title)[:300], "task_id": tid, "direct_key": None,
+         "created_by_id": assigner_id, "created_at": now, "last_message_at": now}
+        for tid, title, _unit, _owner in tasks])
     by_task = dict(session.exec(select(Conversation.task_id, Conversation.id).where(
         Conversation.task_id.in_([t[0] for t in tasks]))).all())
     conv_ids = [by_task[t[0]] for t in tasks]

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from govhub.config import get_settings
@@ -38,12 +39,14 @@ from govhub.services.errors import Invalid, NotFound
 from govhub.services.notifications import notify
 from govhub.services.org import LEADING_KINDS, LOCAL_KINDS, is_admin, unit_ancestors
 from govhub.services.task_rules import can_see, is_leader, is_standing_member
-from govhub.services.text import fold
+from govhub.services.text import fold, like_escape, search_words
 
 MAX_BODY = 5000
 MAX_TITLE = 200
 MAX_MEMBERS = 200
 PAGE = 30
+LIST_PAGE = 50  # conversations per page of the list ("more" adds another)
+LIST_MAX = 1000  # the most the list shows at once; a search reaches every conversation
 MAX_FILES = 5
 # What may be attached: office documents, PDF, images, plain text and archives. The type sent to browsers comes
 # from this table, never from the uploader.
@@ -103,7 +106,8 @@ def access_task_group(session: Session, actor: Official, task_id: int) -> Conver
 
 @dataclass
 class ConversationRow:
-    """A conversation in the list: its name, last activity and my unread count."""
+    """A conversation in the list: its name, last activity and my unread count; for a case group, the lead unit
+    of its task and whether that task is a sub-task (a delegated task's group has the same name as its parent's)."""
 
     id: int
     kind: str
@@ -111,6 +115,16 @@ class ConversationRow:
     unread: int
     last_at: str
     task_id: int = 0
+    unit: str = ""
+    sub_task: bool = False
+
+
+@dataclass
+class ConversationList:
+    """A page of my conversations, and whether there are more (older, or further matches) than it shows."""
+
+    rows: list[ConversationRow]
+    more: bool
 
 
 @dataclass
@@ -161,24 +175,58 @@ def _direct_title(session: Session, conversation: Conversation, actor: Official)
     return other or actor.full_name
 
 
-def conversations(session: Session, actor: Official, query: str = "", limit: int = 100) -> list[ConversationRow]:
-    """My conversations, most recent first, each with my unread count (two queries)."""
+def conversations(session: Session, actor: Official, query: str = "", limit: int = LIST_PAGE) -> ConversationList:
+    """My newest ``limit`` conversations, most recent first, each with my unread count; with a ``query``, only those
+    whose name (for a direct conversation, the other person's) holds every word of it, accents and case ignored,
+    among all my conversations. One statement whatever their number: my memberships (the member index) are
+    joined to their conversations and, for direct ones, to the other member; the page's rows alone are then
+    counted and joined to their task's lead unit."""
+    limit = min(max(int(limit), 1), LIST_MAX)
+    words = search_words(query)
+    if fold(query) and not words:  # nothing searchable (only punctuation, say): nothing matches
+        return ConversationList(rows=[], more=False)
+    other = aliased(ConversationMember, name="other")
+    person = aliased(Official, name="person")
+    patterns = [f"%{like_escape(w)}%" for w in words]
+    mine = (
+        select(Conversation.id, Conversation.kind, Conversation.title, Conversation.task_id,
+               Conversation.last_message_at, ConversationMember.last_read_id, person.full_name.label("person"))
+        .select_from(ConversationMember)
+        .join(Conversation, Conversation.id == ConversationMember.conversation_id)
+        .outerjoin(other, and_(Conversation.kind == "direct", other.conversation_id == Conversation.id,
+                               other.official_id != actor.id))
+        .outerjoin(person, person.id == other.official_id)
+        .where(ConversationMember.official_id == actor.id,
+               *[or_(Conversation.title_folded.like(p, escape="\\"), person.name_folded.like(p, escape="\\"))
+                 for p in patterns])
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(limit + 1)
+        .subquery("mine")
+    )
     unread = (select(func.count(Message.id)).where(
-        Message.conversation_id == ConversationMember.conversation_id, Message.id > ConversationMember.last_read_id,
-        Message.author_id != actor.id).correlate(ConversationMember).scalar_subquery())
-    stmt = (select(Conversation, unread).join(ConversationMember, ConversationMember.conversation_id == Conversation.id)
-            .where(ConversationMember.official_id == actor.id))
-    q = fold(query)
-    rows = session.exec(stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-                        .limit(min(max(limit, 1), 200))).all()
-    out = []
-    for conversation, count in rows:
-        title = _direct_title(session, conversation, actor) if conversation.kind == "direct" else conversation.title
-        if q and q not in fold(title):
-            continue
-        out.append(ConversationRow(id=conversation.id, kind=conversation.kind, title=title, unread=int(count or 0),
-                                   last_at=_when(conversation.last_message_at), task_id=conversation.task_id or 0))
-    return out
+        Message.conversation_id == mine.c.id, Message.id > mine.c.last_read_id, Message.author_id != actor.id)
+        .correlate(mine).scalar_subquery())
+    rows = session.exec(
+        select(mine.c.id, mine.c.kind, mine.c.title, mine.c.task_id, mine.c.last_message_at, mine.c.person, unread,
+               Task.parent_id, Unit.name)
+        .outerjoin(Task, Task.id == mine.c.task_id)
+        .outerjoin(Unit, Unit.id == Task.lead_unit_id)
+        .order_by(mine.c.last_message_at.desc(), mine.c.id.desc())
+    ).all()
+    out = [ConversationRow(id=cid, kind=kind, title=(person or actor.full_name) if kind == "direct" else title,
+                           unread=int(count or 0), last_at=_when(at), task_id=task_id or 0, unit=unit or "",
+                           sub_task=parent_id is not None)
+           for cid, kind, title, task_id, at, person, count, parent_id, unit in rows[:limit]]
+    return ConversationList(rows=out, more=len(rows) > limit)
+
+
+def case_detail(session: Session, conversation: Conversation) -> tuple[bool, str]:
+    """For a case group: whether its task is a sub-task, and the task's lead unit; (False, "") otherwise."""
+    if conversation.task_id is None:
+        return False, ""
+    found = session.exec(select(Task.parent_id, Unit.name).join(Unit, Unit.id == Task.lead_unit_id)
+                         .where(Task.id == conversation.task_id)).first()
+    return (found[0] is not None, found[1]) if found else (False, "")
 
 
 def unread_total(session: Session, actor: Official) -> int:
@@ -421,7 +469,8 @@ def do_create_group(session: Session, actor: Official, title: str, member_ids: l
     if not members:
         raise Invalid("messages.error.members")
     now = clock.now()
-    conversation = Conversation(kind="group", title=name, created_by_id=actor.id, created_at=now, last_message_at=now)
+    conversation = Conversation(kind="group", title=name, title_folded=fold(name)[:300], created_by_id=actor.id,
+                                created_at=now, last_message_at=now)
     session.add(conversation)
     session.flush()
     add_members(session, conversation.id, [actor.id, *members])
@@ -440,8 +489,9 @@ def do_direct(session: Session, actor: Official, other_id: int) -> Conversation:
     if found is not None:
         return found
     now = clock.now()
-    insert_ignore(session, Conversation, [{"kind": "direct", "title": "", "task_id": None, "direct_key": key,
-                                           "created_by_id": actor.id, "created_at": now, "last_message_at": now}])
+    insert_ignore(session, Conversation, [{"kind": "direct", "title": "", "title_folded": "", "task_id": None,
+                                           "direct_key": key, "created_by_id": actor.id, "created_at": now,
+                                           "last_message_at": now}])
     conversation = session.exec(select(Conversation).where(Conversation.direct_key == key)).one()
     add_members(session, conversation.id, [actor.id, other.id])
     return conversation

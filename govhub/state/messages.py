@@ -13,7 +13,7 @@ from govhub.db import session_scope
 from govhub.models import Official
 from govhub.services import directory, messages
 from govhub.services.errors import Invalid, NotFound
-from govhub.services.messages import AckPerson, ConversationRow, MessageRow, NewsTarget, Upload
+from govhub.services.messages import AckPerson, ConversationList, ConversationRow, MessageRow, NewsTarget, Upload
 from govhub.services.text import fold
 from govhub.state.base import AppState, guarded
 from govhub.state.directory import _as_id
@@ -34,10 +34,15 @@ class MessagesState(AppState):
     """One page: the list on the left (or first on phones), the open conversation beside it."""
 
     convs: list[ConversationRow] = []
+    convs_more: bool = False  # more conversations (or matches) than the list shows: "more" brings the next page
+    convs_capped: bool = False  # the list shows the most it may; a search reaches the others
+    _list_limit: int = messages.LIST_PAGE
     conv_id: int = 0
     conv_title: str = ""
     conv_kind: str = ""
     conv_task: int = 0
+    conv_sub_task: bool = False  # the open case group is a sub-task's (its parent's group has the same name)
+    conv_unit: str = ""  # the lead unit of the open case group's task
     rows: list[MessageRow] = []
     has_older: bool = False
     missing: bool = False
@@ -68,8 +73,13 @@ class MessagesState(AppState):
     # ---------------------------------------------------------------------------------------- loading
 
     async def _load_list(self) -> None:
-        query = self.list_filter
-        self.convs = await self._call(lambda s, a: messages.conversations(s, a, query))
+        query, limit = self.list_filter, self._list_limit
+        self._show_list(await self._call(lambda s, a: messages.conversations(s, a, query, limit)))
+
+    def _show_list(self, found: ConversationList) -> None:
+        self.convs = found.rows
+        self.convs_more = found.more and self._list_limit < messages.LIST_MAX
+        self.convs_capped = found.more and self._list_limit >= messages.LIST_MAX
 
     async def _open(self, conversation_id: int) -> None:
         cid = int(conversation_id)
@@ -79,9 +89,10 @@ class MessagesState(AppState):
             rows = messages.history(session, actor, cid)
             messages.mark_read(session, actor, cid)
             return (conversation.kind, messages.title_of(session, actor, conversation), conversation.task_id or 0,
-                    rows)
+                    messages.case_detail(session, conversation), rows)
 
-        self.conv_kind, self.conv_title, self.conv_task, self.rows = await self._call(work)
+        self.conv_kind, self.conv_title, self.conv_task, detail, self.rows = await self._call(work)
+        self.conv_sub_task, self.conv_unit = detail
         self.conv_id, self.missing = cid, False
         self.has_older = len(self.rows) >= messages.PAGE
         self.found, self.searching, self.acks, self.acks_for = [], False, [], 0
@@ -100,22 +111,24 @@ class MessagesState(AppState):
         path = self.router.url.path.rstrip("/")
         if path != "/messages" and not path.startswith("/messages/"):
             return
-        cid, query = self.conv_id, self.list_filter
+        cid, query, limit = self.conv_id, self.list_filter, self._list_limit
         showing = cid > 0 and messages.conversation_link(cid) in links
         keep, since = self._window()
 
-        def work() -> tuple[list[MessageRow] | None, list[ConversationRow]]:
+        def work() -> tuple[list[MessageRow] | None, ConversationList | None]:
             with session_scope() as session:
                 actor = session.get(Official, official_id)
                 if actor is None:
-                    return None, []
+                    return None, None
                 rows = None
                 if showing:
                     rows = messages.history(session, actor, cid, after_id=since)
                     messages.mark_read(session, actor, cid)
-                return rows, messages.conversations(session, actor, query)
+                return rows, messages.conversations(session, actor, query, limit)
 
-        rows, self.convs = await asyncio.to_thread(work)
+        rows, found = await asyncio.to_thread(work)
+        if found is not None:
+            self._show_list(found)
         if rows is not None:
             self.rows = keep + rows
 
@@ -160,8 +173,15 @@ class MessagesState(AppState):
     @rx.event
     @guarded
     async def filter_list(self, text: str):
-        """Narrow my conversations by name."""
-        self.list_filter = str(text)[:100]
+        """Search all my conversations by name (the first page of the matches)."""
+        self.list_filter, self._list_limit = str(text)[:100], messages.LIST_PAGE
+        await self._load_list()
+
+    @rx.event
+    @guarded
+    async def more_conversations(self):
+        """The next page of my conversations (or of the matches), below those shown."""
+        self._list_limit = min(self._list_limit + messages.LIST_PAGE, messages.LIST_MAX)
         await self._load_list()
 
     @rx.event

@@ -1,7 +1,8 @@
 """Conversations in the browser: a group opened with chosen officials talks live and the list counts what a member
 has not read yet; search inside a conversation, with or without Vietnamese diacritics; a long history opens on
-its newest page and brings older pages without jumping or repeating; and a delegated specialist finds the task's
-case group among their conversations."""
+its newest page and brings older pages without jumping or repeating; the list shows a page at a time and its
+search finds any conversation, however old; and a delegated specialist finds the task's case group among their
+conversations, told apart from the sub-task's group of the same name."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from govhub.db import make_engine, session_scope
-from govhub.models import Conversation, Official
+from govhub.models import Conversation, Official, Task, Unit
 from govhub.services import clock, messages, tasks
 from tests.e2e.conftest import Browsers, full_name, shot, sign_in, wait_hydrated
 from tests.e2e.test_attachments import assert_inside, assert_no_sideways_scroll
@@ -53,6 +54,12 @@ def message(page: Page, body: str):  # noqa: ANN201
 
 def visible_messages(page: Page) -> list[str]:
     return page.locator("#msg-list .message .msg-body").all_inner_texts()
+
+
+def assert_lines_at_most(text, lines: int) -> None:  # noqa: ANN001
+    """``text`` (a Locator) takes at most ``lines`` lines."""
+    height, line = text.evaluate("e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)]")
+    assert height <= lines * line + 1, (height, line)
 
 
 def test_group_with_chosen_officials_live_and_unread(browsers: Browsers, viewport: str, e2e_db: Path) -> None:
@@ -102,6 +109,7 @@ def test_group_with_chosen_officials_live_and_unread(browsers: Browsers, viewpor
     creator.click("#msg-send")
     expect(row(specialist, title).locator(".conv-unread")).to_have_text("2", timeout=3000)
     assert_inside(row(specialist, title).locator(".conv-title"), row(specialist, title))
+    assert_lines_at_most(row(specialist, title).locator(".conv-title"), 2)
     assert_no_sideways_scroll(specialist)
     shot(specialist, "group-unread")
     shot(deputy, "group-live")
@@ -234,10 +242,106 @@ def test_delegated_specialist_finds_the_case_group(browsers: Browsers, viewport:
 
     open_messages(specialist)
     expect(row(specialist, title)).to_have_count(2)  # the task's group, and the sub-task's own
+    with database(e2e_db) as session:
+        ward = session.get(Unit, who(session, "ct.saigon").unit_id).name
+        division = session.get(Unit, who(session, "cv.saigon").unit_id).name
+        child_id = session.exec(select(Conversation.id).join(Task, Task.id == Conversation.task_id)
+                                .where(Task.parent_id == task_id)).one()
+    # Told apart: the lead unit of each task, and the sub-task marked as such.
     parent = specialist.locator(f'.conv-row:visible[href="/messages/{group_id}"]')
-    assert_inside(parent.locator(".conv-title"), parent)
+    child = specialist.locator(f'.conv-row:visible[href="/messages/{child_id}"]')
+    expect(parent.locator(".conv-unit")).to_have_text(ward)
+    expect(parent.locator(".conv-sub-task")).to_have_count(0)
+    expect(child.locator(".conv-sub-task")).to_have_text("Nhiệm vụ con")
+    expect(child.locator(".conv-unit")).to_have_text(division)
+    for r in (parent, child):
+        assert_inside(r.locator(".conv-title"), r)
+        assert_inside(r.locator(".conv-detail"), r)
+        assert_lines_at_most(r.locator(".conv-title"), 2)  # the long Vietnamese title stops at two lines
+        assert_lines_at_most(r.locator(".conv-unit"), 1)
     assert_no_sideways_scroll(specialist)
     shot(specialist, "case-group-delegated")
+    child.click()
+    expect(specialist.locator("#conv-title")).to_have_text(title)
+    head = specialist.locator(".conv-head-detail")
+    expect(head.locator(".conv-sub-task")).to_have_text("Nhiệm vụ con")
+    expect(head.locator(".conv-unit")).to_have_text(division)
+    assert_lines_at_most(specialist.locator("#conv-title"), 2)
+    assert_no_sideways_scroll(specialist)
+    shot(specialist, "case-group-sub-task-open")
+    if viewport == "phone":
+        specialist.get_by_role("button", name="Quay lại danh sách").click()
+        specialist.wait_for_url(re.compile(r"/messages$"))
+    parent = specialist.locator(f'.conv-row:visible[href="/messages/{group_id}"]')
     parent.click()
     expect(specialist.locator("#conv-title")).to_have_text(title)
+    expect(specialist.locator(".conv-head-detail .conv-unit")).to_have_text(ward)
+    expect(specialist.locator(".conv-head-detail .conv-sub-task")).to_have_count(0)
     expect(specialist.get_by_role("link", name="Mở nhiệm vụ")).to_be_visible()
+
+
+def test_the_list_pages_and_its_search_finds_old_conversations(page: Page, viewport: str, e2e_db: Path) -> None:
+    """An official with more conversations than a page: "more" brings the older ones, and the search box finds
+    any of them by name (the other person's for a direct one), with or without diacritics."""
+    old_title = f"Quyết toán ngân sách năm trước ({viewport})"
+    with database(e2e_db) as session:
+        me, colleague = who(session, "gd.taichinh"), who(session, "pct1")
+        old = messages.do_create_group(session, me, old_title, [colleague.id])
+        person = session.exec(select(Official).where(Official.active.is_(True), Official.id.not_in(
+            [me.id, colleague.id])).order_by(Official.id.desc())).first()
+        direct = messages.do_direct(session, me, person.id)
+        for conversation, days in ((old, 400), (direct, 390)):
+            conversation.last_message_at = clock.now() - timedelta(days=days)
+            session.add(conversation)
+        for i in range(messages.LIST_PAGE + 5):
+            messages.do_create_group(session, colleague, f"Rà soát chi thường xuyên số {i} ({viewport})", [me.id])
+        old_id, direct_id, person_name = old.id, direct.id, person.full_name
+    sign_in(page, "gd.taichinh")
+    open_messages(page)
+    rows = page.locator(".conv-row:visible")
+    expect(rows).to_have_count(messages.LIST_PAGE)
+    expect(page.locator(f'.conv-row[href="/messages/{old_id}"]')).to_have_count(0)
+    expect(page.locator("#conv-more")).to_be_visible()
+    page.locator("#conv-more").scroll_into_view_if_needed()
+    assert_no_sideways_scroll(page)
+    shot(page, "list-more")
+
+    # (the phone and desktop runs share the database: the viewport's name tells their groups apart)
+    for query in (f"quyết toán ngân sách {viewport}", f"quyet toan ngan sach {viewport}",
+                  f"NGAN SACH nam truoc {viewport.upper()}"):
+        page.fill("#conv-filter", query)
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_have_attribute("href", f"/messages/{old_id}")
+    expect(page.locator("#conv-more")).to_have_count(0)
+    assert_no_sideways_scroll(page)
+    shot(page, "list-search-old")
+    from govhub.services.text import fold
+
+    page.fill("#conv-filter", fold(person_name))
+    expect(page.locator(f'.conv-row:visible[href="/messages/{direct_id}"]')).to_have_text(re.compile(person_name))
+    page.fill("#conv-filter", "khong co cuoc nao nhu vay")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#conv-empty")).to_have_text("Không có cuộc trao đổi nào khớp.")
+
+    # Back to the whole list: a page, then the rest with "more", down to the oldest.
+    page.fill("#conv-filter", "")
+    expect(rows).to_have_count(messages.LIST_PAGE)
+    oldest = page.locator(f'.conv-row:visible[href="/messages/{old_id}"]')
+    while page.locator("#conv-more").count():  # (the phone run's groups are there too on desktop)
+        before = rows.count()
+        page.click("#conv-more")
+        expect(rows).not_to_have_count(before)
+    expect(oldest).to_be_visible()
+    assert rows.count() > messages.LIST_PAGE
+    assert_no_sideways_scroll(page)
+    # The search box keeps what was typed across pages: open a found conversation, come back, still found.
+    page.fill("#conv-filter", f"quyet toan {viewport}")
+    expect(rows).to_have_count(1)
+    rows.first.click()
+    page.wait_for_url(re.compile(rf"/messages/{old_id}$"))
+    expect(page.locator("#conv-title")).to_have_text(old_title)
+    if viewport == "phone":
+        page.get_by_role("button", name="Quay lại danh sách").click()
+        page.wait_for_url(re.compile(r"/messages$"))
+    expect(page.locator("#conv-filter:visible")).to_have_value(f"quyet toan {viewport}")
+    expect(rows).to_have_count(1)
