@@ -4,22 +4,21 @@ different documents of one ward at the same moment, on PostgreSQL, in a database
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from govhub.db import make_engine, normalize_url
+from govhub.db import make_engine
 from govhub.migrations import upgrade
 from govhub.models import DocRoute, DocRouteStep, Document, Official, Position, Unit
 from govhub.services import documents as D
 from govhub.services import storage
 from govhub.services.seed_documents import demo_pdf
 from tests.conftest import PG_URL
+from tests.pgkit import create_database, drop_database
 
 THREADS = 12
 
@@ -30,11 +29,7 @@ def pg_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engin
     if not PG_URL:
         pytest.skip("GOVHUB_TEST_DATABASE_URL is not set")
     monkeypatch.setattr(storage, "_store", storage.LocalFileStore(tmp_path / "files"))
-    name = f"govhub_docnum_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(make_url(normalize_url(PG_URL)).set(database="postgres").render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    url = create_database("govhub_docnum")
     engine = None
     try:
         upgrade(url)
@@ -57,9 +52,7 @@ def pg_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engin
     finally:
         if engine is not None:
             engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(url)
 
 
 def _person(s: Session, username: str) -> Official:

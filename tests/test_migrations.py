@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,13 +10,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import govhub.models  # noqa: F401  (registers every table)
-from govhub.db import make_engine, normalize_url
+from govhub.db import make_engine
 from govhub.migrations import alembic_config, current_revision, downgrade, upgrade
 from tests.conftest import PG_URL
+from tests.pgkit import create_database, drop_database
 
 # As alembic/env.py: indexes made by hand on one database kind only.
 DIALECT_ONLY_INDEXES = {"ix_official_search_trgm"}
@@ -35,16 +34,11 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if not PG_URL:
         pytest.skip("GOVHUB_TEST_DATABASE_URL is not set")
-    name = f"govhub_mig_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(make_url(normalize_url(PG_URL)).set(database="postgres").render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = create_database("govhub_mig")
     try:
-        yield make_url(normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(url)
 
 
 def schema_diff(url: str) -> list:

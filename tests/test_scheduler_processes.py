@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,13 +34,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, func, select
 
-from govhub.db import make_engine, normalize_url
+from govhub.db import make_engine
 from govhub.jobs.scheduler import LOCK_KEY, Leadership, build
 from govhub.migrations import upgrade
 from govhub.models import Notification, Official, OutboxEmail, PersonalReminder, Position, Task, Unit
 from govhub.services import clock
 from tests.conftest import PG_URL
 from tests.netkit import free_port
+from tests.pgkit import create_database, drop_database
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="GOVHUB_TEST_DATABASE_URL is not set")
 
@@ -68,19 +68,11 @@ class City:
     personal: tuple[int, int]  # (official, task) of the one personal reminder
 
 
-def _admin() -> Engine:
-    return make_engine(make_url(normalize_url(PG_URL)).set(database="postgres").render_as_string(hide_password=False))
-
-
 @pytest.fixture
 def city() -> Iterator[City]:
     """A fresh PostgreSQL database (created and dropped here): a ward whose TASKS tasks from the city all fall due
     3 days after the start, owned in turn by the ward chairman and two officers; everyone has an e-mail address."""
-    name = f"govhub_sched_{uuid.uuid4().hex[:10]}"
-    admin = _admin()
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    url = create_database("govhub_sched")
     engine = None
     try:
         upgrade(url)
@@ -118,9 +110,7 @@ def city() -> Iterator[City]:
     finally:
         if engine is not None:
             engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(url)
 
 
 def expected_notifications(city: City) -> Counter:

@@ -6,50 +6,39 @@ migrated and seeded with the demo city, because the racing sessions must see eac
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from govhub.db import make_engine, normalize_url
+from govhub.db import make_engine
 from govhub.migrations import upgrade
 from govhub.models import AuditEvent, DeadlineChange, Notification, Official, ProgressReport, Task, Unit
 from govhub.services import clock
 from govhub.services import tasks as T
 from govhub.services.errors import Conflict, GovHubError
 from govhub.services.seed import seed_demo
+from tests.conftest import PG_URL
+from tests.pgkit import create_database, drop_database
 
-PG_URL = os.environ.get("GOVHUB_TEST_DATABASE_URL")
 SAIGON = "26740"
-
-
-def _admin_url() -> str:
-    return make_url(normalize_url(PG_URL)).set(database="postgres").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A fresh, migrated, seeded database of the given kind, with committed data."""
-    name = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('race') / 'race.db'}"
     else:
         if not PG_URL:
             pytest.skip("GOVHUB_TEST_DATABASE_URL is not set")
-        name = f"govhub_race_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(_admin_url())
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = make_url(normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+        url = create_database("govhub_race")
     upgrade(url)
     eng = make_engine(url)
     with Session(eng) as session:
@@ -57,11 +46,8 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         session.commit()
     yield eng
     eng.dispose()
-    if name:
-        admin = make_engine(_admin_url())
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    if request.param == "postgresql":
+        drop_database(url)
 
 
 def who(session: Session, username: str) -> Official:
