@@ -73,10 +73,14 @@ def bell_key(delta: dict, var: str) -> object:
 
 
 def start_backend(workdir: Path, port: int, env: dict, log: Path) -> subprocess.Popen:
-    """``reflex run --env prod --backend-only`` on ``port`` (one worker unless GOVHUB_WORKERS says more)."""
+    """``reflex run --env prod --backend-only`` on ``port`` (one worker unless GOVHUB_WORKERS says more).
+
+    Each backend gets a states folder of its own beside its log: ``reflex run`` empties its states folder at
+    start, and two backends starting at once in one shared folder raced to delete the same files (one exited)."""
     bin_dir = Path(sys.executable).parent
     full = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "REFLEX_TELEMETRY_ENABLED": "false",
-            "REFLEX_CHECK_LATEST_VERSION": "false", "GOVHUB_ENV": "test", **env}
+            "REFLEX_CHECK_LATEST_VERSION": "false", "GOVHUB_ENV": "test",
+            "REFLEX_STATES_WORKDIR": str(log.parent / f"states-{port}"), **env}
     return subprocess.Popen([str(bin_dir / "reflex"), "run", "--env", "prod", "--backend-only", "--backend-host",
                              "127.0.0.1", "--backend-port", str(port)], env=full, cwd=workdir,
                             stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
