@@ -1,6 +1,7 @@
-"""The security-headers middleware: every HTTP response gets them; HTML gets a policy that allows exactly its own
-inline scripts (by hash), also when the page is gzipped or sent by path; websockets pass untouched. (The browser
-tests check the real build: the headers on real pages and no console error, so no CSP violation.)"""
+"""The security-headers middleware: every HTTP response gets them, with one policy for the whole build (the hashes of
+every page's inline scripts), so a 304, a HEAD and a 404 carry the same one as the 200; hashed assets are cached for a
+year, pages revalidated; websockets pass untouched. (tests/e2e/test_reload.py checks the real build over HTTP and in
+a browser with its cache on.)"""
 
 from __future__ import annotations
 
@@ -8,16 +9,26 @@ import asyncio
 import base64
 import gzip
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 
-from govhub.api.security import SecurityHeaders, content_security_policy, inline_script_hashes, origin_of
+from govhub.api.security import (
+    SPA_FALLBACK,
+    SecurityHeaders,
+    build_script_hashes,
+    content_security_policy,
+    inline_script_hashes,
+    origin_of,
+)
 
 PAGE = (b"<html><head><script>window.a=1</script><script src=\"/assets/x.js\"></script>"
         b"<script type=\"module\" async>import('/assets/y.js')</script></head><body>hi</body></html>")
@@ -28,8 +39,12 @@ def sha(body: bytes) -> str:
 
 
 def app(tmp: Path) -> TestClient:
-    page_file = tmp / "page.html"
-    page_file.write_bytes(PAGE)
+    """The middleware around a small app whose pages come from a "build" folder, as Reflex's do."""
+    build = tmp / "build"
+    (build / "assets").mkdir(parents=True)
+    (build / "index.html").write_bytes(PAGE)
+    (build / "other.html").write_bytes(b"<html><script>window.b=2</script><script>window.a=1</script></html>")
+    (build / "assets" / "app-Ab12.js").write_bytes(b"console.log(1)")
 
     async def ws(websocket: WebSocket) -> None:
         await websocket.accept()
@@ -40,12 +55,14 @@ def app(tmp: Path) -> TestClient:
         Route("/page", lambda r: HTMLResponse(PAGE)),
         Route("/gz", lambda r: Response(gzip.compress(PAGE), media_type="text/html",
                                         headers={"content-encoding": "gzip"})),
-        Route("/file", lambda r: FileResponse(page_file, media_type="text/html")),
+        Route("/file", lambda r: FileResponse(build / "index.html", media_type="text/html")),
         Route("/json", lambda r: JSONResponse({"ok": True})),
         Route("/go", lambda r: RedirectResponse("/page")),
         WebSocketRoute("/ws", ws),
+        Mount("/", StaticFiles(directory=build, html=True)),
     ])
-    wrapped = SecurityHeaders(inner, form_targets=lambda: ["https://sso.tphcm.gov.vn"])
+    wrapped = SecurityHeaders(inner, script_hashes=lambda: build_script_hashes(build),
+                              form_targets=lambda: ["https://sso.tphcm.gov.vn"])
     return TestClient(wrapped, base_url="http://127.0.0.1:3000")
 
 
@@ -69,15 +86,43 @@ def test_every_response_carries_the_headers(tmp_path: Path) -> None:
         assert "unsafe-eval" not in csp and "strict-transport-security" not in headers
 
 
-def test_html_allows_exactly_its_inline_scripts(tmp_path: Path) -> None:
+def test_one_policy_for_the_whole_build(tmp_path: Path) -> None:
+    """Every response carries the policy of the build: the inline scripts of all its pages, whatever this response's
+    body (a 304 has none, a HEAD none, JSON none, a gzipped page one the server cannot read)."""
     client = app(tmp_path)
-    expected = ["'self'", sha(b"window.a=1"), sha(b"import('/assets/y.js')")]
-    for path in ("/page", "/gz", "/file"):
-        response = client.get(path)
-        assert response.status_code == 200 and b"window.a=1" in response.content, path
-        assert script_src(response) == expected, path
-        assert "'unsafe-inline'" not in script_src(response)
-    assert script_src(client.get("/json")) == ["'self'"]
+    expected = ["'self'", sha(b"window.a=1"), sha(b"import('/assets/y.js')"), sha(b"window.b=2")]
+    first = client.get("/")
+    assert first.status_code == 200 and b"window.a=1" in first.content
+    etag = first.headers["etag"]
+    responses = {"GET /": first, "304 /": client.get("/", headers={"if-none-match": etag}),
+                 "HEAD /": client.head("/"), "GET /gz": client.get("/gz"), "GET /file": client.get("/file"),
+                 "GET /json": client.get("/json"), "404": client.get("/nothing-here")}
+    assert responses["304 /"].status_code == 304
+    for name, response in responses.items():
+        assert script_src(response) == expected, name
+    assert len({r.headers["content-security-policy"] for r in responses.values()}) == 1
+
+
+def test_a_rebuild_is_read_anew(tmp_path: Path) -> None:
+    client = app(tmp_path)
+    before = script_src(client.get("/"))
+    fallback = tmp_path / "build" / SPA_FALLBACK
+    fallback.write_bytes(b"<html><script>window.c=3</script></html>")
+    os.utime(fallback, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    assert set(script_src(client.get("/"))) == {*before, sha(b"window.c=3")}
+
+
+def test_hashed_assets_are_kept_pages_revalidated(tmp_path: Path) -> None:
+    client = app(tmp_path)
+    asset = client.get("/assets/app-Ab12.js")
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+    again = client.get("/assets/app-Ab12.js", headers={"if-none-match": asset.headers["etag"]})
+    assert again.status_code == 304 and again.headers["cache-control"] == "public, max-age=31536000, immutable"
+    page = client.get("/")
+    assert page.headers["cache-control"] == "no-cache"
+    assert client.get("/", headers={"if-none-match": page.headers["etag"]}).headers["cache-control"] == "no-cache"
+    assert "cache-control" not in client.get("/json").headers
+    assert client.get("/assets/missing.js").headers.get("cache-control") != "public, max-age=31536000, immutable"
 
 
 def test_https_gets_hsts_and_websockets_pass(tmp_path: Path) -> None:

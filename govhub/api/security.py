@@ -1,31 +1,39 @@
-"""Security headers on every HTTP response, as an ASGI middleware around the whole app (pages, assets,
-Reflex's endpoints and GovHub's routes alike).
+"""Security and caching headers on every HTTP response, as an ASGI middleware around the whole app (pages,
+assets, Reflex's endpoints and GovHub's routes alike).
 
 The Content-Security-Policy allows this origin only. Reflex's compiled pages carry a few inline scripts (theme
-switch, React Router's hydration data, the module bootstrap); instead of 'unsafe-inline' the middleware hashes
-exactly the inline scripts of each HTML response it sends and allows those hashes, so an injected script never
-runs. Styles keep 'unsafe-inline': Emotion and Radix write style elements and attributes at run time (a style
-cannot run code). The websocket goes to this same host. Nothing needs eval.
+switch, React Router's hydration data, the module bootstrap); instead of 'unsafe-inline' the policy allows the
+SHA-256 hashes of the inline scripts of every page in the build, so an injected script never runs. The policy is
+a property of the build, not of one response: a 304 (which has no body), a HEAD, a 404 page and a compressed page
+all carry the same one. (A policy computed from each body was missing its hashes on the 304 that a reload gets, and
+the browser, which applies a 304's headers to its cached page, then blocked every inline script: a blank page.)
+Styles keep 'unsafe-inline': Emotion and Radix write style elements and attributes at run time (a style cannot run
+code). The websocket goes to this same host. Nothing needs eval.
+
+Caching: the build's hashed files under ``/assets/`` never change, so browsers keep them a year without asking;
+pages are revalidated on every visit (``no-cache``), so a new release is seen at once.
 """
 
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import re
-import zlib
 from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
-import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 INLINE_SCRIPT = re.compile(rb"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 SRC_ATTR = re.compile(rb"\bsrc\s*=", re.IGNORECASE)
 SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
-MAX_HTML_BYTES = 2 * 1024 * 1024
+ASSET_PREFIX = "/assets/"
+SPA_FALLBACK = "__spa-fallback.html"  # every Reflex build writes it anew
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
 
 STATIC_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -60,6 +68,24 @@ def inline_script_hashes(html: bytes) -> list[str]:
     return hashes
 
 
+@lru_cache(maxsize=4)
+def _build_hashes(directory: Path, stamp: int) -> tuple[str, ...]:
+    """The inline-script hashes of every page in one build (``stamp`` names the build: a rebuild reads anew)."""
+    found: list[str] = []
+    for page in sorted(directory.rglob("*.html")):
+        found += [h for h in inline_script_hashes(page.read_bytes()) if h not in found]
+    return tuple(found)
+
+
+def build_script_hashes(directory: Path) -> tuple[str, ...]:
+    """The inline-script hashes of the build in ``directory`` (none when there is no build there yet)."""
+    try:
+        stamp = max(p.stat().st_mtime_ns for p in (directory, directory / SPA_FALLBACK) if p.exists())
+    except ValueError:
+        return ()
+    return _build_hashes(directory, stamp)
+
+
 def content_security_policy(host: str | None, script_hashes: Iterable[str] = (),
                             form_targets: Iterable[str] = ()) -> str:
     """The policy: this origin only (+ the websocket to this host, the given inline-script hashes, and the
@@ -82,28 +108,24 @@ def content_security_policy(host: str | None, script_hashes: Iterable[str] = (),
     return "; ".join(directives)
 
 
-def _decoded(body: bytes, encoding: str) -> bytes | None:
-    """The HTML text of a possibly compressed body (None for an encoding we cannot read)."""
-    encoding = encoding.strip().lower()
-    try:
-        if encoding in ("", "identity"):
-            return body
-        if encoding == "gzip":
-            return gzip.decompress(body)
-        if encoding == "deflate":
-            return zlib.decompress(body)
-    except (OSError, zlib.error, EOFError):
-        return None
+def cache_control(path: str, status: int, content_type: str) -> str | None:
+    """What browsers may keep: hashed build files for a year, pages only after asking (None: the route decides)."""
+    if path.startswith(ASSET_PREFIX) and status in (200, 304):
+        return IMMUTABLE
+    if content_type.startswith("text/html") or status == 304:
+        return REVALIDATE
     return None
 
 
 class SecurityHeaders:
-    """ASGI middleware: adds the headers to every HTTP response; HTML responses are buffered to hash their
-    inline scripts into the policy. Websocket traffic passes through untouched."""
+    """ASGI middleware: adds the headers to every HTTP response, the same policy on all of them. Websocket traffic
+    passes through untouched."""
 
-    def __init__(self, app: ASGIApp, *, form_targets: Callable[[], Iterable[str]] = lambda: (),
+    def __init__(self, app: ASGIApp, *, script_hashes: Callable[[], Iterable[str]] = lambda: (),
+                 form_targets: Callable[[], Iterable[str]] = lambda: (),
                  hsts: Callable[[], bool] = lambda: False) -> None:
         self.app = app
+        self.script_hashes = script_hashes
         self.form_targets = form_targets
         self.hsts = hsts
 
@@ -113,58 +135,37 @@ class SecurityHeaders:
             return
         host = Headers(scope=scope).get("host")
         https = scope.get("scheme") == "https"
-        start: Message | None = None
-        chunks: list[bytes] = []
-        size = 0
-
-        def finish_headers(message: Message, hashes: Iterable[str]) -> None:
-            headers = MutableHeaders(scope=message)
-            for name, value in STATIC_HEADERS.items():
-                headers[name] = value
-            headers["content-security-policy"] = content_security_policy(host, hashes, self.form_targets())
-            if https or self.hsts():
-                headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+        path = scope.get("path", "")
 
         async def wrapped_send(message: Message) -> None:
-            nonlocal start, size
             if message["type"] == "http.response.start":
-                content_type = Headers(raw=message.get("headers", [])).get("content-type", "")
-                if content_type.startswith("text/html"):
-                    start = message  # hold it until the body is known
-                    return
-                finish_headers(message, ())
-                await send(message)
-                return
-            if message["type"] == "http.response.pathsend" and start is not None:
-                # A file response sent by path (the server reads it): read it too, to hash its scripts.
-                body = await anyio.Path(message["path"]).read_bytes()
-                encoding = Headers(raw=start.get("headers", [])).get("content-encoding", "")
-                html = _decoded(body, encoding) if len(body) <= MAX_HTML_BYTES else None
-                finish_headers(start, inline_script_hashes(html) if html is not None else ())
-                await send(start)
-                start = None
-                await send(message)
-                return
-            if message["type"] == "http.response.body" and start is not None:
-                chunks.append(message.get("body", b""))
-                size += len(chunks[-1])
-                if message.get("more_body", False) and size <= MAX_HTML_BYTES:
-                    return
-                body = b"".join(chunks)
-                encoding = Headers(raw=start.get("headers", [])).get("content-encoding", "")
-                html = _decoded(body, encoding)
-                finish_headers(start, inline_script_hashes(html) if html is not None else ())
-                await send(start)
-                start = None
-                await send({"type": "http.response.body", "body": body, "more_body": message.get("more_body", False)})
-                return
+                headers = MutableHeaders(scope=message)
+                for name, value in STATIC_HEADERS.items():
+                    headers[name] = value
+                headers["content-security-policy"] = content_security_policy(
+                    host, self.script_hashes(), self.form_targets())
+                if https or self.hsts():
+                    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+                cache = cache_control(path, message["status"], headers.get("content-type", ""))
+                if cache and "cache-control" not in headers:
+                    headers["cache-control"] = cache
             await send(message)
 
         await self.app(scope, receive, wrapped_send)
 
 
+def frontend_build_dir() -> Path:
+    """Where Reflex's production build keeps the pages it serves."""
+    from reflex.utils import prerequisites
+    from reflex_base import constants
+    from reflex_base.config import get_config
+
+    static = prerequisites.get_web_dir() / constants.Dirs.STATIC / get_config().frontend_path.strip("/")
+    return static.resolve()
+
+
 def security_headers(app: ASGIApp) -> ASGIApp:
-    """The middleware as Reflex's ``api_transformer`` wants it, configured from settings."""
+    """The middleware as Reflex's ``api_transformer`` wants it, configured from settings and the build."""
     from govhub.auth.oidc import get_client
     from govhub.config import get_settings
 
@@ -177,4 +178,6 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         urls = [client.issuer, meta.end_session_endpoint if meta else None]
         return sorted({o for o in map(origin_of, urls) if o and o != "null"})
 
-    return SecurityHeaders(app, form_targets=form_targets, hsts=lambda: get_settings().cookie_secure)
+    build = frontend_build_dir()
+    return SecurityHeaders(app, script_hashes=lambda: build_script_hashes(build), form_targets=form_targets,
+                           hsts=lambda: get_settings().cookie_secure)
