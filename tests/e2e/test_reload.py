@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from urllib.parse import urljoin
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import Page, expect
