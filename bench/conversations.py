@@ -1,7 +1,7 @@
 """Benchmark of the conversation list for an official with ~500 conversations, on SQLite and PostgreSQL.
 
 What it measures
-    ``govhub.services.messages.conversations(session, official, query, limit)`` -- the function behind the list on
+    ``messaging.conversations.conversations(session, official, query, limit)`` -- the function behind the list on
     /messages, read again on every live message -- for the chairman of the demo city given ~500 more
     conversations (~700 in all): case groups of two city-wide quick assignments (184 wards each), 100 direct
     conversations and 30 groups, their last activity spread over a year, unread messages in some. Around them,
@@ -39,12 +39,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from govhub.db import make_engine, safe_url
+from govhub.demo.city import seed_demo
 from govhub.migrations import upgrade
 from govhub.models import Conversation, ConversationMember, Message, Official
-from govhub.services import clock, messages, quick_assign, tasks
-from govhub.services.quick_assign import DirectiveSpec
-from govhub.services.seed import seed_demo
-from govhub.services.text import fold
+from govhub.services.core import clock
+from govhub.services.core.text import fold
+from govhub.services.messaging import conversations as messages
+from govhub.services.tasks import actions as tasks
+from govhub.services.tasks import quick_assign
+from govhub.services.tasks.quick_assign import DirectiveSpec
 
 WHO = "chutich"
 WANTED = 500

@@ -1,7 +1,7 @@
 """Benchmark of the oversight aggregates on PostgreSQL at city scale (184 units, 2,000,000 tasks).
 
 What it measures
-    ``govhub.services.dashboard.unit_counts`` -- the one GROUP BY behind the headline figures, the ward and
+    ``govhub.services.oversight.dashboard.unit_counts`` -- the one GROUP BY behind the headline figures, the ward and
     department charts, the map and the table -- for the city's leadership and for a ward, over several periods
     and sources; and ``dashboard.board`` as the page calls it (the aggregate, the 184 units, the 12-week trend).
     Each case runs ``--repeat`` times in a fresh session; the table shows p50 and p95 wall time. The goal is
@@ -44,13 +44,13 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from govhub.db import make_engine, safe_url  # noqa: E402
+from govhub.demo.city import seed_demo  # noqa: E402
 from govhub.migrations import upgrade  # noqa: E402
 from govhub.models import Official, Task, Unit  # noqa: E402
-from govhub.services import clock  # noqa: E402
-from govhub.services import dashboard as D
-from govhub.services.seed import seed_demo  # noqa: E402
-from govhub.services.tally import rebuild  # noqa: E402
-from govhub.services.task_rules import TOP_KINDS  # noqa: E402
+from govhub.services.core import clock  # noqa: E402
+from govhub.services.oversight import dashboard as D
+from govhub.services.tasks.access import TOP_KINDS  # noqa: E402
+from govhub.services.tasks.tally import rebuild  # noqa: E402
 
 GOAL_MS = 100.0
 BATCH = 250_000

@@ -1,7 +1,7 @@
 """Benchmark of the directory search on a city-scale data set, on SQLite and PostgreSQL.
 
 What it measures
-    ``govhub.services.directory.search(session, query, page)`` -- the function behind the directory's
+    ``govhub.services.org.directory.search(session, query, page)`` -- the function behind the directory's
     search box -- on a database of 50,000 officials (the demo city topped up with generated staff).
     Each query of a realistic mix (full names with and without diacritics, a common family name, a
     two-letter prefix, a phone fragment, a unit, a position, a rare name, a miss, deeper pages) is run
@@ -41,10 +41,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from govhub.db import make_engine, safe_url
+from govhub.demo.city import seed_demo, seed_scale
 from govhub.migrations import upgrade
 from govhub.models import Official
-from govhub.services.directory import search
-from govhub.services.seed import seed_demo, seed_scale
+from govhub.services.org.directory import search
 
 GOAL_MS = 50.0
 

@@ -1,7 +1,7 @@
 """Benchmark of quick assignment to every agency and local unit (184 tasks at once), on SQLite and PostgreSQL.
 
 What it measures
-    ``govhub.services.quick_assign.quick_assign(session, chairman, directive, task, all 184 units)`` followed by
+    ``govhub.services.tasks.quick_assign.quick_assign(session, chairman, directive, task, all 184 units)`` followed by
     the commit -- what the chairman's "assign to all" button does: the directive, 184 tasks for the units' heads,
     their deadline history, audit rows, notifications (and whatever else a new task brings along, such as its case
     group) in one transaction. Each run uses a fresh session, as a request does; the table shows p50, p95 and max
@@ -38,9 +38,9 @@ from sqlmodel import Session, SQLModel, select
 
 from govhub.db import make_engine, safe_url
 from govhub.models import AuditEvent, Directive, Official, Task
-from govhub.services import clock
-from govhub.services.quick_assign import DirectiveSpec, preset_ids, quick_assign
-from govhub.services.tasks import NewTask
+from govhub.services.core import clock
+from govhub.services.tasks.actions import NewTask
+from govhub.services.tasks.quick_assign import DirectiveSpec, preset_ids, quick_assign
 
 GOAL_MS = 500.0
 SUMMARY = "Về báo cáo kết quả thực hiện nhiệm vụ (benchmark)"

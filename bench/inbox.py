@@ -1,7 +1,7 @@
 """Benchmark of the work inbox at city scale, on SQLite and PostgreSQL.
 
 What it measures
-    ``govhub.services.inbox.inbox(session, official, today, ...)`` -- the function behind the home page's work
+    ``govhub.services.tasks.inbox.inbox(session, official, today, ...)`` -- the function behind the home page's work
     inbox -- on a database of 50,000 officials and 2,000,000 tasks (the demo city, topped up by
     ``govhub seed scale --officials 50000 --tasks 2000000``: city directives fanned out to the 184 agencies and
     local units, delegated to divisions and staff, states and deadlines spread over a year, with their deadline
@@ -44,12 +44,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from govhub.db import make_engine, safe_url
+from govhub.demo.city import seed_demo, seed_scale
+from govhub.demo.tasks import seed_scale_tasks
 from govhub.migrations import upgrade
 from govhub.models import ExtensionRequest, Official, Task
-from govhub.services import clock
-from govhub.services.inbox import inbox
-from govhub.services.seed import seed_demo, seed_scale
-from govhub.services.seed_tasks import seed_scale_tasks
+from govhub.services.core import clock
+from govhub.services.tasks.inbox import inbox
 
 GOAL_MS = 20.0
 WORKING = ("new", "received", "in_progress", "returned")

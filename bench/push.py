@@ -28,10 +28,10 @@ def prepare(db: Path, clients: int) -> tuple[str, list[str], str]:
     from sqlmodel import Session, select
 
     from govhub.db import make_engine
+    from govhub.demo.city import seed_demo
     from govhub.migrations import upgrade
     from govhub.models import Official
-    from govhub.services.auth import start_session
-    from govhub.services.seed import seed_demo
+    from govhub.services.identity.auth import start_session
 
     url = f"sqlite:///{db}"
     upgrade(url)

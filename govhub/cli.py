@@ -25,7 +25,7 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def _seed_demo(_args: argparse.Namespace) -> int:
-    from govhub.services.seed import DEMO_PASSWORD, seed_demo
+    from govhub.demo.city import DEMO_PASSWORD, seed_demo
 
     if get_settings().is_production:
         print("refused: the demo city is never seeded when GOVHUB_ENV=production", file=sys.stderr)
@@ -41,7 +41,7 @@ def _seed_demo(_args: argparse.Namespace) -> int:
 
 
 def _seed_scale(args: argparse.Namespace) -> int:
-    from govhub.services.seed import seed_scale
+    from govhub.demo.city import seed_scale
 
     if get_settings().is_production:
         print("refused: benchmark data is never seeded when GOVHUB_ENV=production", file=sys.stderr)
@@ -51,7 +51,7 @@ def _seed_scale(args: argparse.Namespace) -> int:
         added = seed_scale(session, args.officials)
     print(f"added {added} officials in {time.perf_counter() - started:.1f} s")
     if args.tasks:
-        from govhub.services.seed_tasks import seed_scale_tasks
+        from govhub.demo.tasks import seed_scale_tasks
 
         started = time.perf_counter()
         with session_scope() as session:
@@ -110,7 +110,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _tally_rebuild(_args: argparse.Namespace) -> int:
-    from govhub.services.tally import rebuild
+    from govhub.services.tasks.tally import rebuild
 
     started = time.perf_counter()
     with session_scope() as session:
@@ -120,7 +120,7 @@ def _tally_rebuild(_args: argparse.Namespace) -> int:
 
 
 def _user_create(args: argparse.Namespace) -> int:
-    from govhub.services.accounts import create_official
+    from govhub.services.identity.accounts import create_official
 
     password = args.password or getpass.getpass("password: ")
     with session_scope() as session:

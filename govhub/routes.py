@@ -11,8 +11,16 @@ TASK = "/tasks/[task_id]"
 DIRECTIVE = "/directives/[directive_id]"
 OVERSIGHT = "/oversight"
 OVERSIGHT_UNIT = "/oversight/unit/[unit_id]"
+NOT_REGISTERED = "/login/not-registered"
 
 
 def unit_url(unit_id: int | str) -> str:
     """The page of one unit in the directory."""
     return f"/directory/unit/{unit_id}"
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths may follow a sign-in (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target[:500]

@@ -19,9 +19,9 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from govhub.db import make_engine  # noqa: E402
+from govhub.demo.city import seed_demo  # noqa: E402
 from govhub.migrations import upgrade  # noqa: E402
 from govhub.models import Official  # noqa: E402
-from govhub.services.seed import seed_demo  # noqa: E402
 
 PG_URL = os.environ.get("GOVHUB_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import socketio
 
-from govhub.services.auth import COOKIE_NAME
+from govhub.services.identity.auth import COOKIE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMESPACE = "/_event"  # the browser's socket.io client takes the namespace from the URL's path

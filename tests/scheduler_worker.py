@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from govhub.db import get_engine
 from govhub.jobs.scheduler import Leadership, build
-from govhub.services import clock
+from govhub.services.core import clock
 
 
 class EveryoneLeads(Leadership):

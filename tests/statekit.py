@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import reflex as rx
 
 import govhub.govhub  # noqa: F401  (registers every state class)
-from govhub.services.auth import COOKIE_NAME
+from govhub.services.identity.auth import COOKIE_NAME
 
 T = TypeVar("T")
 

@@ -19,9 +19,9 @@ from govhub.models import (
     Task,
     Unit,
 )
-from govhub.services import clock
-from govhub.services import tasks as T
-from govhub.services.errors import GovHubError
+from govhub.services.core import clock
+from govhub.services.core.errors import GovHubError
+from govhub.services.tasks import actions as T
 
 SAIGON, BENCAT, BENTHANH = "26740", "25813", "26743"
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from govhub.config import get_settings
+from govhub.demo.city import DEMO_PASSWORD
 from govhub.models import AuditEvent, AuthSession, LoginAttempt, Official
 from govhub.models.base import utcnow
-from govhub.services import auth
-from govhub.services.auth import official_for_token, sign_in, sign_out, token_hash
-from govhub.services.seed import DEMO_PASSWORD
+from govhub.services.identity import auth
+from govhub.services.identity.auth import official_for_token, sign_in, sign_out, token_hash
 
 GetOfficial = Callable[[str], Official]
 USER = "ct.saigon"

@@ -24,12 +24,12 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from govhub.db import get_engine
+from govhub.demo.city import seed_demo
 from govhub.govhub import app as govhub_app
 from govhub.migrations import upgrade
 from govhub.models import Official, Unit
 from govhub.models.task import Directive, Task
-from govhub.services.auth import start_session
-from govhub.services.seed import seed_demo
+from govhub.services.identity.auth import start_session
 from tests.statekit import app_states, call, handler_names, is_login_redirect, make_root, run, snapshot, substate
 
 # Every HTTP route GovHub mounts beside Reflex's (the first api_transformer is the Starlette app holding them).

@@ -15,11 +15,13 @@ from sqlmodel import Session, select
 
 from govhub.models import Directive, Task, Unit
 from govhub.models.task import DIRECTIVE_SOURCES, TASK_STATES
-from govhub.services import clock, geo, tally
-from govhub.services import dashboard as D
-from govhub.services.errors import NotFound
-from govhub.services.org import LEADING_KINDS, LOCAL_KINDS
-from govhub.services.task_status import STATUSES, report_status
+from govhub.services.core import clock
+from govhub.services.core.errors import NotFound
+from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
+from govhub.services.oversight import dashboard as D
+from govhub.services.oversight import geo
+from govhub.services.tasks import tally
+from govhub.services.tasks.status import STATUSES, report_status
 
 TOP = (*LEADING_KINDS, *LOCAL_KINDS)
 

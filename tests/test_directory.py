@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import Session, select
 
 from govhub.models import AuditEvent, Official, Position, Unit
-from govhub.services import directory
-from govhub.services.directory import OfficialCard, search, update_contact
-from govhub.services.errors import Conflict, Invalid, NotFound
-from govhub.services.text import fold, search_words
+from govhub.services.core.errors import Conflict, Invalid, NotFound
+from govhub.services.core.text import fold, search_words
+from govhub.services.org import directory
+from govhub.services.org.directory import OfficialCard, search, update_contact
 
 GetOfficial = Callable[[str], Official]
 ALL = 10_000  # a page size that holds every result

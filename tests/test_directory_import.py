@@ -10,9 +10,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from govhub.models import AuditEvent, Official, Unit
-from govhub.services.directory import search
-from govhub.services.directory_import import ImportReport, RejectedRow, import_csv
-from govhub.services.errors import Invalid
+from govhub.services.core.errors import Invalid
+from govhub.services.org.directory import search
+from govhub.services.org.directory_import import ImportReport, RejectedRow, import_csv
 
 GetOfficial = Callable[[str], Official]
 HEADER = "username,full_name,unit_code,position_code,phone,email"
@@ -192,7 +192,7 @@ def test_header_only_imports_nothing(session: Session, official: GetOfficial) ->
 def test_too_big_or_too_long_files_are_invalid(
     session: Session, official: GetOfficial, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from govhub.services import directory_import
+    from govhub.services.org import directory_import
 
     monkeypatch.setattr(directory_import, "MAX_ROWS", 2)
     rows = [f"new.{i},Trần Văn Số,26740-P1,chuyen_vien,," for i in range(3)]

@@ -13,12 +13,14 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from govhub.demo.documents import demo_pdf
 from govhub.models import DocFile, DocRoute, DocSignature, DocStep, Document, Notification, Official, Position, Unit
-from govhub.services import clock, doc_routes, inbox, storage
-from govhub.services import documents as D
-from govhub.services.errors import Conflict, GovHubError, Invalid, NotFound
-from govhub.services.registers import drafting_code, format_symbol, series_for
-from govhub.services.seed_documents import demo_pdf
+from govhub.services.core import clock, storage
+from govhub.services.core.errors import Conflict, GovHubError, Invalid, NotFound
+from govhub.services.documents import route_templates as doc_routes
+from govhub.services.documents import workflow as D
+from govhub.services.documents.registers import drafting_code, format_symbol, series_for
+from govhub.services.tasks import inbox
 from tests.test_authz_sweep import app_db  # noqa: F401  (fixture: the app's own database, seeded)
 
 PDF = demo_pdf("Du thao van ban")
@@ -355,7 +357,7 @@ def test_a_refused_route_template_stays_in_the_form_and_a_created_one_empties_it
     stores nothing. A second submit of a draft already created (a double click) is ignored."""
     from govhub.db import session_scope
     from govhub.i18n import translate
-    from govhub.services.auth import start_session
+    from govhub.services.identity.auth import start_session
     from govhub.state.base import AppState
     from govhub.state.documents import RouteAdminState
     from tests.statekit import call, make_root, run, substate

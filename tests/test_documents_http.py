@@ -12,13 +12,14 @@ from starlette.testclient import TestClient
 
 from govhub.api.file_routes import routes as file_routes
 from govhub.db import get_engine, session_scope
+from govhub.demo.city import DEMO_PASSWORD, seed_demo
+from govhub.demo.documents import demo_pdf
 from govhub.migrations import upgrade
 from govhub.models import Document, Official
-from govhub.services import auth, storage
-from govhub.services import documents as D
-from govhub.services.auth import COOKIE_NAME
-from govhub.services.seed import DEMO_PASSWORD, seed_demo
-from govhub.services.seed_documents import demo_pdf
+from govhub.services.core import storage
+from govhub.services.documents import workflow as D
+from govhub.services.identity import auth
+from govhub.services.identity.auth import COOKIE_NAME
 from govhub.state.documents import DocumentsState, DocumentState, RouteAdminState
 from tests.statekit import call, make_root, run, substate
 

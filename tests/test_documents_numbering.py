@@ -12,11 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from govhub.db import make_engine
+from govhub.demo.documents import demo_pdf
 from govhub.migrations import upgrade
 from govhub.models import DocRoute, DocRouteStep, Document, Official, Position, Unit
-from govhub.services import documents as D
-from govhub.services import storage
-from govhub.services.seed_documents import demo_pdf
+from govhub.services.core import storage
+from govhub.services.documents import workflow as D
 from tests.conftest import PG_URL
 from tests.pgkit import create_database, drop_database
 

@@ -27,7 +27,7 @@ from govhub.api.oidc_routes import routes as oidc_routes
 from govhub.db import get_engine
 from govhub.govhub import backend_error
 from govhub.models import Official
-from govhub.services.auth import start_session
+from govhub.services.identity.auth import start_session
 from govhub.state.base import AppState
 from tests.statekit import app_states, call, handler_names, make_root, run, substate
 from tests.test_authz_sweep import app_db, db_counts, db_fingerprint  # noqa: F401  (fixture)

@@ -10,11 +10,14 @@ from sqlalchemy import event, func
 from sqlmodel import Session, select
 
 from govhub.models import Conversation, ConversationMember, Notification, Official, Unit
-from govhub.services import clock, messages, quick_assign, tasks
-from govhub.services.errors import Invalid, NotFound
-from govhub.services.messages import Upload
-from govhub.services.quick_assign import DirectiveSpec
-from govhub.services.text import fold
+from govhub.services.core import clock
+from govhub.services.core.errors import Invalid, NotFound
+from govhub.services.core.text import fold
+from govhub.services.messaging import conversations as messages
+from govhub.services.messaging.conversations import Upload
+from govhub.services.tasks import actions as tasks
+from govhub.services.tasks import quick_assign
+from govhub.services.tasks.quick_assign import DirectiveSpec
 from tests.test_authz_sweep import app_db  # noqa: F401  (fixture: the app's own database, seeded)
 
 PDF = b"%PDF-1.4 test document"
@@ -193,7 +196,7 @@ def test_live_messages_update_the_list_and_read_only_what_the_tab_shows(app_db: 
     count shows at once; a tab showing the conversation gets the message and has read it; a tab that has left for
     another page marks nothing read (the bell tells) and its list is not reloaded for nothing."""
     from govhub.db import session_scope
-    from govhub.services.auth import start_session
+    from govhub.services.identity.auth import start_session
     from govhub.state.messages import MessagesState
     from tests.statekit import run, substate
 
@@ -241,7 +244,7 @@ def test_a_live_message_keeps_every_older_page_read_back(app_db: None) -> None: 
     """Far back in a long history (more than the 200 rows one re-read returns), a new message or an acknowledgement
     adds to what is shown: nothing shown is lost, nothing twice."""
     from govhub.db import session_scope
-    from govhub.services.auth import start_session
+    from govhub.services.identity.auth import start_session
     from govhub.state.messages import MessagesState
     from tests.statekit import call, run, substate
 
@@ -397,7 +400,7 @@ def test_the_page_pages_and_searches_the_list_on_the_server(app_db: None, monkey
     (then a note says to search); a search starts again at the first page of the matches; a live update reloads as
     many rows as are shown."""
     from govhub.db import session_scope
-    from govhub.services.auth import start_session
+    from govhub.services.identity.auth import start_session
     from govhub.state.messages import MessagesState
     from tests.statekit import call, run, substate
 
@@ -478,7 +481,7 @@ def test_the_page_explains_a_refused_file_and_sends_an_accepted_one(app_db: None
 
     from govhub.db import session_scope
     from govhub.i18n import translate
-    from govhub.services.auth import start_session
+    from govhub.services.identity.auth import start_session
     from govhub.state.base import AppState
     from govhub.state.messages import MessagesState
     from tests.statekit import call, make_root, run, substate
@@ -535,7 +538,7 @@ def test_a_refused_message_stays_in_the_box_and_a_stored_one_empties_it(app_db: 
     from govhub.db import session_scope
     from govhub.i18n import translate
     from govhub.models import Message
-    from govhub.services.auth import start_session
+    from govhub.services.identity.auth import start_session
     from govhub.state.base import AppState
     from govhub.state.messages import MessagesState
     from tests.statekit import call, make_root, run, substate

@@ -128,7 +128,7 @@ def test_conversation_titles_already_there_are_folded(empty_url: str) -> None:
     from sqlmodel import Session, select
 
     from govhub.models import Conversation, Official, Position, Unit
-    from govhub.services import clock
+    from govhub.services.core import clock
 
     upgrade(empty_url)
     engine = make_engine(empty_url)

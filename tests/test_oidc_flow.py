@@ -21,10 +21,10 @@ from govhub.api.oidc_routes import routes as oidc_routes
 from govhub.auth.oidc import get_client
 from govhub.config import get_settings
 from govhub.db import get_engine
+from govhub.demo.city import seed_demo
 from govhub.migrations import upgrade
 from govhub.models import AuditEvent, AuthSession, Official, OidcIdentity, OidcLogin, OidcSession
-from govhub.services.auth import COOKIE_NAME, official_for_token
-from govhub.services.seed import seed_demo
+from govhub.services.identity.auth import COOKIE_NAME, official_for_token
 from tests.oidc_support import Provider, authenticate, run_provider
 
 BASE = "http://testserver"

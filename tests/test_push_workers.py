@@ -40,10 +40,10 @@ def test_a_notification_made_on_one_worker_reaches_a_tab_on_the_other(tmp_path: 
     from sqlmodel import Session, select
 
     from govhub.db import make_engine
+    from govhub.demo.city import seed_demo
     from govhub.migrations import upgrade
     from govhub.models import Official
-    from govhub.services.auth import start_session
-    from govhub.services.seed import seed_demo
+    from govhub.services.identity.auth import start_session
     from govhub.state.notifications import NotificationState
     from govhub.state.tasks import AssignState
     from tests.netkit import free_ports

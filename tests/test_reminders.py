@@ -12,8 +12,12 @@ from sqlmodel import Session, select
 
 from govhub.config import get_settings
 from govhub.models import JobEffect, Notification, OutboxEmail, Unit
-from govhub.services import clock, mail, push, reminders, task_views, tasks
-from govhub.services.errors import Invalid, NotFound
+from govhub.services.core import clock, mail
+from govhub.services.core.errors import Invalid, NotFound
+from govhub.services.messaging import bell as push
+from govhub.services.tasks import actions as tasks
+from govhub.services.tasks import reminders
+from govhub.services.tasks import views as task_views
 from tests.netkit import free_port
 
 
@@ -228,7 +232,7 @@ def test_my_reminders_are_listed_for_me_only_and_can_be_cancelled(session, offic
 
 
 def test_effect_keys_are_claimed_once(session) -> None:  # noqa: ANN001
-    from govhub.services.db_util import claim_keys
+    from govhub.services.core.db_util import claim_keys
 
     now = clock.now()
     assert claim_keys(session, JobEffect, "key", [{"key": "k1", "at": now}, {"key": "k2", "at": now}]) == {"k1", "k2"}

@@ -38,7 +38,7 @@ from govhub.db import make_engine
 from govhub.jobs.scheduler import LOCK_KEY, Leadership, build
 from govhub.migrations import upgrade
 from govhub.models import Notification, Official, OutboxEmail, PersonalReminder, Position, Task, Unit
-from govhub.services import clock
+from govhub.services.core import clock
 from tests.conftest import PG_URL
 from tests.netkit import free_port
 from tests.pgkit import create_database, drop_database

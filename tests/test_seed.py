@@ -11,11 +11,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from govhub.db import make_engine
+from govhub.demo.city import DEMO_PASSWORD, seed_demo
 from govhub.migrations import upgrade
 from govhub.models import Official, OfficialPost, Position, Unit
-from govhub.services.auth import sign_in
-from govhub.services.org import LEADING_KINDS, LOCAL_KINDS
-from govhub.services.seed import DEMO_PASSWORD, seed_demo
+from govhub.services.identity.auth import sign_in
+from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
 
 DEMO_USERS = ["chutich", "pct1", "gd.taichinh", "ct.saigon", "cv.saigon", "admin"]
 Roster = list[tuple[str, str]]

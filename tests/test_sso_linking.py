@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 from govhub.auth import store
 from govhub.models import AuditEvent, Official, OidcIdentity, OidcLogin, Position, Unit
 from govhub.models.base import utcnow
-from govhub.services.accounts import create_official
-from govhub.services.sso import LinkPolicy, link_official
+from govhub.services.identity.accounts import create_official
+from govhub.services.identity.sso import LinkPolicy, link_official
 
 ISSUER = "https://sso.tphcm.gov.vn"
 EMAIL = LinkPolicy()

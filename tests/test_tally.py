@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from govhub.models import Task, TaskTally, Unit
-from govhub.services import clock, tally
-from govhub.services import dashboard as D
-from govhub.services import tasks as T
-from govhub.services.errors import GovHubError
-from govhub.services.quick_assign import DirectiveSpec, quick_assign
+from govhub.services.core import clock
+from govhub.services.core.errors import GovHubError
+from govhub.services.oversight import dashboard as D
+from govhub.services.tasks import actions as T
+from govhub.services.tasks import tally
+from govhub.services.tasks.quick_assign import DirectiveSpec, quick_assign
 
 WARDS = ("26740", "25813", "26743")
 SOURCES = ("government_office", "city_pc", "unit")

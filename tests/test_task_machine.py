@@ -24,15 +24,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from govhub.db import make_engine
+from govhub.demo.city import seed_demo
 from govhub.migrations import upgrade
 from govhub.models import AuditEvent, ExtensionRequest, Notification, Official, Task, Unit
 from govhub.models.task import OPEN_STATES, TASK_STATES
-from govhub.services import clock
-from govhub.services import quick_assign as qa
-from govhub.services import tasks as T
-from govhub.services.errors import GovHubError
-from govhub.services.seed import seed_demo
-from govhub.services.task_status import report_status, report_status_sql
+from govhub.services.core import clock
+from govhub.services.core.errors import GovHubError
+from govhub.services.tasks import actions as T
+from govhub.services.tasks import quick_assign as qa
+from govhub.services.tasks.status import report_status, report_status_sql
 from tests.taskkit import clear_tasks, counts
 
 POOL = ["chutich", "pct1", "ct.saigon", "pct1.saigon", "tp1.saigon", "tp2.saigon", "cv.saigon", "ct.bencat"]

@@ -1,5 +1,5 @@
 """Who may assign to whom, who may see a task and who may act on it: each rule with a success test and its
-denial twin (govhub/services/task_rules.py, through the services that use it)."""
+denial twin (govhub/services/tasks/access.py, through the services that use it)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import pytest
 from sqlmodel import Session, select
 
 from govhub.models import Official, Position, Task, Unit
-from govhub.services import clock
-from govhub.services import tasks as T
-from govhub.services.errors import Invalid, NotFound
-from govhub.services.org import LEADING_KINDS, LOCAL_KINDS
-from govhub.services.quick_assign import targets
-from govhub.services.task_rules import (
+from govhub.services.core import clock
+from govhub.services.core.errors import Invalid, NotFound
+from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
+from govhub.services.tasks import actions as T
+from govhub.services.tasks.access import (
     access_task,
     can_assign_to_official,
     can_assign_to_unit,
@@ -24,7 +23,8 @@ from govhub.services.task_rules import (
     is_standing_member,
     unit_head,
 )
-from govhub.services.task_views import allowed_actions, directive_matrix, task_detail
+from govhub.services.tasks.quick_assign import targets
+from govhub.services.tasks.views import allowed_actions, directive_matrix, task_detail
 from tests.taskkit import BENCAT, SAIGON, assign, counts, person, refused, unit
 
 STANDING = ["chutich", "pct1", "pct2", "pct3", "pct4", "pct5"]
@@ -316,7 +316,7 @@ def test_allowed_actions_follow_the_sides(session: Session, ward_task: Task) -> 
 # --------------------------------------------------------------------------------------- the directive matrix
 
 def test_directive_matrix_for_the_assigning_side(session: Session) -> None:
-    from govhub.services.quick_assign import DirectiveSpec, preset_ids, quick_assign
+    from govhub.services.tasks.quick_assign import DirectiveSpec, preset_ids, quick_assign
 
     chutich = person(session, "chutich")
     directive, ids = quick_assign(session, chutich, DirectiveSpec(source="city_pc", number="9/UBND-VP"),
@@ -328,7 +328,7 @@ def test_directive_matrix_for_the_assigning_side(session: Session) -> None:
 
 @pytest.mark.parametrize("username", ["ct.saigon", "gd.taichinh", "cv.saigon"])
 def test_directive_matrix_is_hidden_from_the_units_that_received_it(session: Session, username: str) -> None:
-    from govhub.services.quick_assign import DirectiveSpec, preset_ids, quick_assign
+    from govhub.services.tasks.quick_assign import DirectiveSpec, preset_ids, quick_assign
 
     chutich = person(session, "chutich")
     directive, _ = quick_assign(session, chutich, DirectiveSpec(source="city_pc", number="9/UBND-VP"),

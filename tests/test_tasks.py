@@ -25,13 +25,13 @@ from govhub.models import (
     Unit,
 )
 from govhub.models.task import OPEN_STATES, TASK_STATES
-from govhub.services import clock, notifications
-from govhub.services import quick_assign as qa
-from govhub.services import tasks as T
-from govhub.services.errors import Conflict, Invalid, NotFound
-from govhub.services.inbox import inbox
-from govhub.services.task_status import due_mark, report_status, report_status_sql
-from govhub.services.task_views import follow_up, task_detail
+from govhub.services.core import clock, notifications
+from govhub.services.core.errors import Conflict, Invalid, NotFound
+from govhub.services.tasks import actions as T
+from govhub.services.tasks import quick_assign as qa
+from govhub.services.tasks.inbox import inbox
+from govhub.services.tasks.status import due_mark, report_status, report_status_sql
+from govhub.services.tasks.views import follow_up, task_detail
 from tests.taskkit import (
     SAIGON,
     assign,
@@ -808,7 +808,7 @@ def test_follow_up_counts_by_status(session: Session, cast: Cast, blank: None,
 
 
 def test_directive_matrix_counts_unit_tasks_not_sub_tasks(session: Session, cast: Cast, blank: None) -> None:
-    from govhub.services.task_views import directive_matrix
+    from govhub.services.tasks.views import directive_matrix
 
     directive, ids = quick(session, cast.chutich, "departments")
     gd = person(session, "gd.taichinh")
@@ -829,9 +829,10 @@ def test_a_pending_extension_lapses_when_the_task_is_reported_done(session, offi
     from datetime import timedelta
 
     from govhub.models import ExtensionRequest
-    from govhub.services import clock, inbox
-    from govhub.services.errors import Invalid
-    from govhub.services.tasks import NewTask, do_assign, do_decide_extension, do_request_extension, do_submit
+    from govhub.services.core import clock
+    from govhub.services.core.errors import Invalid
+    from govhub.services.tasks import inbox
+    from govhub.services.tasks.actions import NewTask, do_assign, do_decide_extension, do_request_extension, do_submit
 
     leader, chairman = official("chutich"), official("ct.saigon")
     task = do_assign(session, leader, NewTask(title="Báo cáo nhanh", deadline=clock.today() + timedelta(days=3)),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govhub.services.text import fold, like_escape, search_words
+from govhub.services.core.text import fold, like_escape, search_words
 
 
 @pytest.mark.parametrize(

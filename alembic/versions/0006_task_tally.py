@@ -36,7 +36,7 @@ def upgrade() -> None:
     # Count the tasks already there (the board reads only the counters from now on).
     from sqlmodel import Session
 
-    from govhub.services.tally import rebuild
+    from govhub.services.tasks.tally import rebuild
 
     with Session(bind=op.get_bind()) as session:
         rebuild(session)

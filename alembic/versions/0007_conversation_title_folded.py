@@ -24,7 +24,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('title_folded', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False,
                                       server_default=''))
     # Fold the titles already there (direct conversations have none: they are found by the other person's name).
-    from govhub.services.text import fold
+    from govhub.services.core.text import fold
 
     conn = op.get_bind()
     conversation = sa.table('conversation', sa.column('id', sa.Integer), sa.column('title', sa.String),

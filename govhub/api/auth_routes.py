@@ -13,16 +13,11 @@ from govhub.auth import store
 from govhub.auth.oidc import get_client
 from govhub.config import get_settings
 from govhub.db import session_scope
-from govhub.services import audit, auth
+from govhub.routes import safe_next
+from govhub.services.core import audit
+from govhub.services.identity import auth
 
 MAX_FORM_BYTES = 8192
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths may follow a sign-in (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target[:500]
 
 
 def _trusted_proxy_hops() -> int:

@@ -11,9 +11,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from govhub.db import session_scope
-from govhub.services import audit, documents
-from govhub.services.auth import COOKIE_NAME, official_for_token
-from govhub.services.errors import NotFound
+from govhub.services.core import audit
+from govhub.services.core.errors import NotFound
+from govhub.services.documents import workflow as documents
+from govhub.services.identity.auth import COOKIE_NAME, official_for_token
 
 
 def _audit_refusal(token: str | None, file_id: int, ip: str) -> None:

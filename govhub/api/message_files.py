@@ -12,9 +12,10 @@ from starlette.routing import Route
 
 from govhub.db import session_scope
 from govhub.models import Message, MessageAttachment
-from govhub.services import audit, messages
-from govhub.services.auth import COOKIE_NAME, official_for_token
-from govhub.services.errors import NotFound
+from govhub.services.core import audit
+from govhub.services.core.errors import NotFound
+from govhub.services.identity.auth import COOKIE_NAME, official_for_token
+from govhub.services.messaging import conversations as messages
 
 
 def _disposition(name: str) -> str:

@@ -13,18 +13,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from govhub.api.auth_routes import client_ip, public_base_url, safe_next, secure_cookies
+from govhub.api.auth_routes import client_ip, public_base_url, secure_cookies
 from govhub.auth import store
 from govhub.auth.oidc import OidcError, get_client
 from govhub.config import get_settings
 from govhub.db import session_scope
-from govhub.services import audit, auth
-from govhub.services.sso import LinkPolicy, link_official
+from govhub.routes import NOT_REGISTERED, safe_next
+from govhub.services.core import audit
+from govhub.services.identity import auth
+from govhub.services.identity.sso import LinkPolicy, link_official
 
 log = logging.getLogger("govhub.oidc")
 STATE_COOKIE = "govhub_oidc_state"
 CALLBACK_PATH = "/auth/oidc/callback"
-NOT_REGISTERED_PATH = "/login/not-registered"
 MAX_STARTS_PER_IP = 300  # pending sign-ins one address may open per lifetime window (offices sit behind NAT)
 
 
@@ -147,7 +148,7 @@ async def callback(request: Request) -> Response:
 
     token, reason = await asyncio.to_thread(sign_in)
     if token is None:
-        return _clear_state(_see_other(f"{NOT_REGISTERED_PATH}?{urlencode({'reason': reason})}"), request)
+        return _clear_state(_see_other(f"{NOT_REGISTERED}?{urlencode({'reason': reason})}"), request)
     response = _clear_state(_see_other(next_path), request)
     response.set_cookie(auth.COOKIE_NAME, token, max_age=settings.session_hours * 3600, httponly=True,
                         samesite="lax", secure=secure_cookies(request), path="/")

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from govhub.models import AuthSession, OidcLogin, OidcSession
 from govhub.models.base import utcnow
-from govhub.services.auth import token_hash
+from govhub.services.identity.auth import token_hash
 
 
 def state_hash(state: str) -> str:

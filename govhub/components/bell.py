@@ -6,8 +6,8 @@ import reflex as rx
 
 from govhub.components.i18n import t
 from govhub.components.plain_button import plain_button
-from govhub.services.messages import NewsItem
-from govhub.services.push import BellItem
+from govhub.services.messaging.bell import BellItem
+from govhub.services.messaging.conversations import NewsItem
 from govhub.state.notifications import NotificationState
 
 

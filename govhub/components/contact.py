@@ -6,7 +6,7 @@ import reflex as rx
 
 from govhub.components.i18n import t
 from govhub.components.plain_button import plain_button
-from govhub.services.directory import OfficialCard
+from govhub.services.org.directory import OfficialCard
 from govhub.state.directory import ContactState
 
 

@@ -7,8 +7,8 @@ import reflex as rx
 from govhub.components.i18n import t
 from govhub.components.shell import CONTENT_ID
 from govhub.models.task import DIRECTIVE_SOURCES, PRIORITIES, TASK_STATES
-from govhub.services.inbox import KINDS
-from govhub.services.task_status import STATUSES
+from govhub.services.tasks.inbox import KINDS
+from govhub.services.tasks.status import STATUSES
 
 STATUS_COLORS = {"on_time": "green", "late": "orange", "open": "blue", "overdue": "red", "cancelled": "gray"}
 

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from govhub.config import get_settings
 from govhub.db import get_engine, session_scope
-from govhub.services import clock, mail, reminders
+from govhub.services.core import clock, mail
+from govhub.services.tasks import reminders
 
 log = logging.getLogger("govhub.jobs")
 LOCK_KEY = 0x60B4_0B5  # the advisory lock's key: "GovHub jobs"

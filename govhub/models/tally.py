@@ -1,5 +1,5 @@
 """Counters behind the oversight board: how many counted tasks sit in each cell, kept in step with the tasks in
-the same transaction (``govhub.services.tally``), so the board never scans the task table."""
+the same transaction (``govhub.services.tasks.tally``), so the board never scans the task table."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
 from govhub.components.task_bits import priority_options, source_text
 from govhub.models.task import DIRECTIVE_SOURCES
-from govhub.services.quick_assign import PRESETS, TargetUnit
+from govhub.services.tasks.quick_assign import PRESETS, TargetUnit
 from govhub.state.base import AppState
 from govhub.state.tasks import AssignState
 

@@ -9,7 +9,7 @@ from govhub.components.contact import contact_dialog, official_row
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
 from govhub.components.task_bits import pager
-from govhub.services.directory import UnitRow
+from govhub.services.org.directory import UnitRow
 from govhub.state.base import AppState
 from govhub.state.directory import ContactState, DirectoryState, UnitState
 

@@ -11,8 +11,8 @@ from govhub.components.server_link import server_link
 from govhub.components.shell import app_page
 from govhub.components.task_bits import pager, priority_options
 from govhub.models.documents import ASSIGNEE_KINDS, DOC_TYPES, STEP_KINDS
-from govhub.services.doc_routes import Option, RouteRow, StepRow
-from govhub.services.documents import BOXES, DocRow, FileRow, HistoryEntry, SignatureRow, StepView
+from govhub.services.documents.route_templates import Option, RouteRow, StepRow
+from govhub.services.documents.workflow import BOXES, DocRow, FileRow, HistoryEntry, SignatureRow, StepView
 from govhub.state.base import AppState
 from govhub.state.documents import DocumentsState, DocumentState, RouteAdminState
 

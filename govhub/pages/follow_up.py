@@ -8,8 +8,8 @@ from govhub import routes
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
 from govhub.components.task_bits import STATUS_COLORS, due_badge, pager, progress_bar, state_text, status_badge
-from govhub.services.task_status import STATUSES
-from govhub.services.task_views import ChildRow
+from govhub.services.tasks.status import STATUSES
+from govhub.services.tasks.views import ChildRow
 from govhub.state.tasks import DirectiveState, FollowUpState
 
 

@@ -10,7 +10,7 @@ from govhub.components.i18n import t
 from govhub.components.plain_button import FOCUS_RING
 from govhub.components.shell import app_page
 from govhub.components.task_bits import due_badge, kind_text, pager, priority_badge
-from govhub.services.inbox import KINDS, InboxItem
+from govhub.services.tasks.inbox import KINDS, InboxItem
 from govhub.state.base import AppState
 from govhub.state.tasks import InboxState
 

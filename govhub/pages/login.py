@@ -9,14 +9,13 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from govhub import routes
-from govhub.api.auth_routes import safe_next
-from govhub.api.oidc_routes import NOT_REGISTERED_PATH
 from govhub.components.i18n import t
 from govhub.components.native_form import native_form
 from govhub.components.notice import notice_toaster
 from govhub.components.server_link import server_link
 from govhub.components.shell import brand, hydrated_marker, language_switch
 from govhub.config import get_settings
+from govhub.routes import safe_next
 from govhub.state.base import AppState
 
 SSO_ERRORS = ("sso", "sso_unavailable", "local_disabled")
@@ -139,7 +138,7 @@ def login() -> rx.Component:
     )
 
 
-@rx.page(route=NOT_REGISTERED_PATH, title="GovHub", on_load=LoginState.load_not_registered)
+@rx.page(route=routes.NOT_REGISTERED, title="GovHub", on_load=LoginState.load_not_registered)
 def not_registered() -> rx.Component:
     """Where single sign-on lands when the directory does not know the provider's account."""
     return rx.center(

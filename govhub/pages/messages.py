@@ -9,7 +9,7 @@ from govhub.components.i18n import t
 from govhub.components.plain_button import FOCUS_RING, plain_button
 from govhub.components.server_link import server_link
 from govhub.components.shell import app_page
-from govhub.services.messages import AckPerson, AttachmentRow, ConversationRow, MessageRow, NewsTarget
+from govhub.services.messaging.conversations import AckPerson, AttachmentRow, ConversationRow, MessageRow, NewsTarget
 from govhub.state.messages import MessagesState, PersonOption
 
 S = MessagesState

@@ -6,13 +6,13 @@ from __future__ import annotations
 import reflex as rx
 
 from govhub import routes
-from govhub.components import charts
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
 from govhub.components.task_bits import STATUS_COLORS, pager
 from govhub.pages.follow_up import task_table
-from govhub.services.dashboard import PERIODS, SORTS, SOURCES, UnitStat
-from govhub.services.task_status import STATUSES
+from govhub.services.oversight.dashboard import PERIODS, SORTS, SOURCES, UnitStat
+from govhub.services.tasks.status import STATUSES
+from govhub.state import figures as charts
 from govhub.state.oversight import OversightState as S
 from govhub.state.oversight import OversightUnitState as U
 

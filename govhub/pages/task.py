@@ -15,8 +15,8 @@ from govhub.components.task_bits import (
     state_text,
     status_badge,
 )
-from govhub.services.reminders import ReminderRow
-from govhub.services.task_views import ChildRow, DeadlineRow, TimelineEntry
+from govhub.services.tasks.reminders import ReminderRow
+from govhub.services.tasks.views import ChildRow, DeadlineRow, TimelineEntry
 from govhub.state.tasks import TaskState
 
 T = TaskState.task

@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 
 from govhub.db import session_scope
 from govhub.realtime.registry import get_registry
-from govhub.services import notifications, push
+from govhub.services.core import notifications
+from govhub.services.messaging import bell as push
 
 log = logging.getLogger("govhub.realtime")
 

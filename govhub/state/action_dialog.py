@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from govhub.services.errors import NotFound
+from govhub.services.core.errors import NotFound
 from govhub.state.base import AppState, guarded
 from govhub.state.directory import _path_id
 

@@ -15,14 +15,14 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.event import EventSpec
 
-from govhub.api.auth_routes import safe_next
 from govhub.db import session_scope
 from govhub.i18n import LOCALES, normalize_locale, translate
 from govhub.realtime.registry import get_registry
-from govhub.services import audit
-from govhub.services.auth import COOKIE_NAME, official_for_token
-from govhub.services.errors import GovHubError, NotFound
-from govhub.services.me import MeCard, me_card, set_locale
+from govhub.routes import safe_next
+from govhub.services.core import audit
+from govhub.services.core.errors import GovHubError, NotFound
+from govhub.services.identity.auth import COOKIE_NAME, official_for_token
+from govhub.services.identity.me import MeCard, me_card, set_locale
 
 log = logging.getLogger("govhub.state")
 T = TypeVar("T")

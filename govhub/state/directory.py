@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub.services import directory
-from govhub.services.directory import OfficialCard, UnitDetail, UnitRow
-from govhub.services.errors import NotFound
-from govhub.services.text import fold
+from govhub.services.core.errors import NotFound
+from govhub.services.core.text import fold
+from govhub.services.org import directory
+from govhub.services.org.directory import OfficialCard, UnitDetail, UnitRow
 from govhub.state.base import AppState, guarded
 from govhub.state.paging import clamp_page
 

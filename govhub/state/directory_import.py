@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from govhub.services.directory_import import MAX_BYTES, import_csv
-from govhub.services.errors import Invalid
+from govhub.services.core.errors import Invalid
+from govhub.services.org.directory_import import MAX_BYTES, import_csv
 from govhub.state.base import AppState, guarded
 
 

@@ -1,5 +1,5 @@
 """The document pages: the lists, a document with its route and actions, and the route template editor.
-Thin: every decision is made in govhub/services/documents.py and doc_routes.py."""
+Thin: every decision is made in govhub/services/documents/ (workflow.py, route_templates.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import reflex as rx
 
 from govhub.config import get_settings
 from govhub.models.documents import DOC_TYPES
-from govhub.services import doc_routes, documents
-from govhub.services.doc_routes import Option, RouteDetail, RouteRow
-from govhub.services.documents import DocDetail, DocRow, DraftSpec
-from govhub.services.errors import Invalid, NotFound
-from govhub.services.text import fold
+from govhub.services.core.errors import Invalid, NotFound
+from govhub.services.core.text import fold
+from govhub.services.documents import route_templates as doc_routes
+from govhub.services.documents import workflow as documents
+from govhub.services.documents.route_templates import Option, RouteDetail, RouteRow
+from govhub.services.documents.workflow import DocDetail, DocRow, DraftSpec
 from govhub.state.action_dialog import ActionDialogState
 from govhub.state.base import AppState, guarded
 from govhub.state.directory import _as_id
@@ -249,7 +250,7 @@ class RouteAdminState(AppState):
 
     async def _reload(self) -> None:
         def work(s, a):  # noqa: ANN001, ANN202
-            from govhub.services.org import is_admin
+            from govhub.services.org.structure import is_admin
 
             return doc_routes.may_edit_routes(s, a), is_admin(a), doc_routes.manageable_routes(s, a)
 

@@ -11,10 +11,18 @@ import reflex as rx
 
 from govhub.db import session_scope
 from govhub.models import Official
-from govhub.services import directory, messages
-from govhub.services.errors import Invalid, NotFound
-from govhub.services.messages import AckPerson, ConversationList, ConversationRow, MessageRow, NewsTarget, Upload
-from govhub.services.text import fold
+from govhub.services.core.errors import Invalid, NotFound
+from govhub.services.core.text import fold
+from govhub.services.messaging import conversations as messages
+from govhub.services.messaging.conversations import (
+    AckPerson,
+    ConversationList,
+    ConversationRow,
+    MessageRow,
+    NewsTarget,
+    Upload,
+)
+from govhub.services.org import directory
 from govhub.state.base import AppState, guarded
 from govhub.state.directory import _as_id
 

@@ -6,9 +6,10 @@ import reflex as rx
 
 from govhub.models import Notification
 from govhub.realtime.registry import get_registry
-from govhub.services import messages, push
-from govhub.services.messages import NewsItem
-from govhub.services.push import BellItem
+from govhub.services.messaging import bell as push
+from govhub.services.messaging import conversations as messages
+from govhub.services.messaging.bell import BellItem
+from govhub.services.messaging.conversations import NewsItem
 from govhub.state.base import AppState, guarded
 
 LIMIT = 15

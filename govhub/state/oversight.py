@@ -8,12 +8,13 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import reflex as rx
 
-from govhub.components import charts
-from govhub.services import clock, dashboard, geo
-from govhub.services.dashboard import Board, Filters, UnitStat, UnitTasks
-from govhub.services.errors import NotFound
-from govhub.services.task_status import STATUSES
-from govhub.services.task_views import ChildRow
+from govhub.services.core import clock
+from govhub.services.core.errors import NotFound
+from govhub.services.oversight import dashboard, geo
+from govhub.services.oversight.dashboard import Board, Filters, UnitStat, UnitTasks
+from govhub.services.tasks.status import STATUSES
+from govhub.services.tasks.views import ChildRow
+from govhub.state import figures as charts
 from govhub.state.base import AppState, guarded
 from govhub.state.directory import _path_id
 from govhub.state.paging import clamp_page

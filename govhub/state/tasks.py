@@ -6,14 +6,17 @@ from datetime import date, datetime
 
 import reflex as rx
 
-from govhub.services import clock, inbox, quick_assign, reminders, task_views, tasks
-from govhub.services.errors import Invalid, NotFound
-from govhub.services.inbox import InboxItem
-from govhub.services.quick_assign import DirectiveSpec, TargetUnit
-from govhub.services.reminders import ReminderRow
-from govhub.services.task_rules import is_standing_member
-from govhub.services.task_views import ChildRow, DirectiveMatrix, TaskDetail
-from govhub.services.text import fold
+from govhub.services.core import clock
+from govhub.services.core.errors import Invalid, NotFound
+from govhub.services.core.text import fold
+from govhub.services.tasks import actions as tasks
+from govhub.services.tasks import inbox, quick_assign, reminders
+from govhub.services.tasks import views as task_views
+from govhub.services.tasks.access import is_standing_member
+from govhub.services.tasks.inbox import InboxItem
+from govhub.services.tasks.quick_assign import DirectiveSpec, TargetUnit
+from govhub.services.tasks.reminders import ReminderRow
+from govhub.services.tasks.views import ChildRow, DirectiveMatrix, TaskDetail
 from govhub.state.action_dialog import ActionDialogState
 from govhub.state.base import AppState, guarded
 from govhub.state.directory import _as_id, _path_id

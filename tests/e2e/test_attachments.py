@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from govhub.services.seed_documents import demo_pdf
+from govhub.demo.documents import demo_pdf
 from tests.e2e.conftest import Browsers, full_name, shot, sign_in, wait_hydrated
 
 LONG_NAME = ("Báo cáo tổng hợp kết quả rà soát phương án phòng chống ngập úng mùa mưa năm 2025 của Phường Sài Gòn"

@@ -17,7 +17,9 @@ from sqlmodel import Session, select
 
 from govhub.db import make_engine, session_scope
 from govhub.models import Conversation, Official, Task, Unit
-from govhub.services import clock, messages, tasks
+from govhub.services.core import clock
+from govhub.services.messaging import conversations as messages
+from govhub.services.tasks import actions as tasks
 from tests.e2e.conftest import Browsers, full_name, shot, sign_in, wait_hydrated
 from tests.e2e.test_attachments import assert_inside, assert_no_sideways_scroll
 
@@ -315,7 +317,7 @@ def test_the_list_pages_and_its_search_finds_old_conversations(page: Page, viewp
     expect(page.locator("#conv-more")).to_have_count(0)
     assert_no_sideways_scroll(page)
     shot(page, "list-search-old")
-    from govhub.services.text import fold
+    from govhub.services.core.text import fold
 
     page.fill("#conv-filter", fold(person_name))
     expect(page.locator(f'.conv-row:visible[href="/messages/{direct_id}"]')).to_have_text(re.compile(person_name))

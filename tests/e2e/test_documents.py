@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from govhub.services.seed_documents import demo_pdf
+from govhub.demo.documents import demo_pdf
 from tests.e2e.conftest import Browsers, full_name, shot, sign_in, wait_hydrated
 
 # A Radix space step resolves to a length; gap="2" used to reach the browser as the CSS value "2", dropped: "normal".

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from govhub.services.seed_documents import demo_pdf
+from govhub.demo.documents import demo_pdf
 from tests.e2e.conftest import Browsers, full_name, shot, sign_in, wait_hydrated
 from tests.e2e.test_attachments import choose_file, open_direct, toast
 from tests.e2e.test_tasks import quick_assign

@@ -212,7 +212,7 @@ def tab_to(page: Page, target: Locator, most: int = 12) -> None:
 
 def deliver_personal_reminders(db: Path, now: datetime) -> int:
     """What the scheduler's minute job does, run once against the test server's database at ``now``."""
-    from govhub.services import reminders
+    from govhub.services.tasks import reminders
 
     engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": 30})
     try:

@@ -1,0 +1,387 @@
+"""Changing tasks: every ``do_*`` checks who is asking, validates, writes in one transaction,
+bumps the version (a stale one is refused), appends the audit row and queues the notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from govhub.models import (
+    DeadlineChange,
+    ExtensionRequest,
+    Official,
+    ProgressReport,
+    Task,
+    TaskCoordinator,
+    Unit,
+)
+from govhub.models.task import OPEN_STATES, PRIORITIES
+from govhub.services.core import audit, clock
+from govhub.services.core.errors import Conflict, Invalid, NotFound
+from govhub.services.core.notifications import notify
+from govhub.services.core.text import fold
+from govhub.services.messaging import case_groups
+from govhub.services.tasks import tally
+from govhub.services.tasks.access import (
+    access_task,
+    can_assign_to_official,
+    can_assign_to_unit,
+    is_assignee_side,
+    is_assigner_side,
+    unit_head,
+)
+
+WORKING_STATES = ("new", "received", "in_progress", "returned")
+MAX_TITLE, MAX_TEXT = 300, 10_000
+
+
+def task_link(task_id: int) -> str:
+    """The page of a task."""
+    return f"/tasks/{task_id}"
+
+
+def clean_text(value: object, limit: int, *, required: bool = False, key: str = "task.error.text") -> str:
+    """Trimmed text within ``limit`` characters; Invalid when required and empty."""
+    text = " ".join(str(value or "").split()) if limit <= MAX_TITLE else str(value or "").strip()
+    if len(text) > limit or (required and not text):
+        raise Invalid(key)
+    return text
+
+
+def check_priority(priority: str) -> str:
+    """One of the known priorities."""
+    if priority not in PRIORITIES:
+        raise Invalid("task.error.priority")
+    return priority
+
+
+def check_deadline(deadline: date | None, *, parent: Task | None = None) -> date | None:
+    """A deadline from today on, and not after the parent task's."""
+    if deadline is None:
+        return None
+    if deadline < clock.today():
+        raise Invalid("task.error.deadline_past")
+    if parent is not None and parent.deadline is not None and deadline > parent.deadline:
+        raise Invalid("task.error.deadline_after_parent")
+    return deadline
+
+
+def bump(session: Session, task: Task, expected_version: int) -> None:
+    """Claim the next version of ``task`` atomically; someone else's change in between is a Conflict."""
+    try:
+        result = session.execute(
+            update(Task).where(Task.id == task.id, Task.version == expected_version)
+            .values(version=expected_version + 1, updated_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError as exc:  # SQLite: a concurrent writer won the race
+        raise Conflict() from exc
+    if result.rowcount != 1:
+        raise Conflict()
+    task.version = expected_version + 1
+    task.updated_at = clock.now()
+    session.add(task)
+
+
+def _record(session: Session, actor: Official, action: str, task: Task, **detail: object) -> None:
+    event = audit.record(session, f"task.{action}", actor_id=actor.id, object_type="task", object_id=task.id,
+                         detail={"version": task.version, **detail})
+    event.at = clock.now()  # the task's history is on the same clock as its dates
+
+
+def _assignee(session: Session, actor: Official, task_id: int, version: int) -> Task:
+    task = access_task(session, actor, task_id)
+    if not is_assignee_side(session, actor, task):
+        raise Invalid("task.error.not_assignee")
+    bump(session, task, version)
+    return task
+
+
+def _assigner(session: Session, actor: Official, task_id: int, version: int) -> Task:
+    task = access_task(session, actor, task_id)
+    if not is_assigner_side(session, actor, task):
+        raise Invalid("task.error.not_assigner")
+    bump(session, task, version)
+    return task
+
+
+def _require_state(task: Task, *states: str) -> None:
+    if task.state not in states:
+        raise Invalid("task.error.state")
+
+
+def do_receive(session: Session, actor: Official, task_id: int, version: int) -> Task:
+    """The lead unit acknowledges a new task."""
+    task = _assignee(session, actor, task_id, version)
+    _require_state(task, "new")
+    task.state = "received"
+    _record(session, actor, "received", task)
+    notify(session, [task.assigner_id], "task_received", actor=actor, task_id=task.id, link=task_link(task.id),
+           title=task.title)
+    return task
+
+
+def do_report(session: Session, actor: Official, task_id: int, version: int, percent: int, text: str) -> Task:
+    """A progress report: how far along, and what was done."""
+    percent = int(percent)
+    if not 0 <= percent <= 100:
+        raise Invalid("task.error.percent")
+    text = clean_text(text, 5000, required=True, key="task.error.report_text")
+    task = _assignee(session, actor, task_id, version)
+    _require_state(task, *WORKING_STATES)
+    task.state, task.progress = "in_progress", percent
+    session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="progress", percent=percent, text=text,
+                               at=clock.now()))
+    _record(session, actor, "progress", task, percent=percent, text=text[:1000])
+    notify(session, [task.assigner_id], "task_progress", actor=actor, task_id=task.id, link=task_link(task.id),
+           title=task.title, percent=percent)
+    return task
+
+
+def do_submit(session: Session, actor: Official, task_id: int, version: int, text: str) -> Task:
+    """The lead unit reports the task done and asks the assigner to accept it."""
+    text = clean_text(text, 5000, required=True, key="task.error.report_text")
+    task = _assignee(session, actor, task_id, version)
+    _require_state(task, *WORKING_STATES)
+    open_children = session.exec(select(Task.id).where(Task.parent_id == task.id, Task.state.in_(OPEN_STATES))
+                                 ).first()
+    if open_children is not None:
+        raise Invalid("task.error.open_children")
+    task.state, task.progress, task.submitted_at = "submitted", 100, clock.now()
+    _withdraw_extensions(session, [task.id])
+    session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="submit", percent=100, text=text,
+                               at=clock.now()))
+    _record(session, actor, "submitted", task, text=text[:1000])
+    notify(session, [task.assigner_id], "task_submitted", actor=actor, task_id=task.id, link=task_link(task.id),
+           title=task.title)
+    return task
+
+
+def do_accept(session: Session, actor: Official, task_id: int, version: int, text: str = "") -> Task:
+    """The assigner accepts the result: the task is done, on time or late by the submission date."""
+    text = clean_text(text, 5000)
+    task = _assigner(session, actor, task_id, version)
+    _require_state(task, "submitted")
+    before = tally.fact(session, task)
+    task.state, task.done_at = "accepted", clock.now()
+    task.done_on = clock.local_date(task.submitted_at or task.done_at)
+    tally.shift(session, [before], [tally.fact(session, task, before["source"])])
+    session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="accept", percent=100, text=text,
+                               at=clock.now()))
+    _record(session, actor, "accepted", task, text=text[:1000])
+    notify(session, [task.owner_id], "task_accepted", actor=actor, task_id=task.id, link=task_link(task.id),
+           title=task.title)
+    return task
+
+
+def do_return(session: Session, actor: Official, task_id: int, version: int, reason: str) -> Task:
+    """The assigner sends the result back with a reason; the lead unit works on."""
+    reason = clean_text(reason, 5000, required=True, key="task.error.reason")
+    task = _assigner(session, actor, task_id, version)
+    _require_state(task, "submitted")
+    task.state, task.submitted_at = "returned", None
+    session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="return", percent=task.progress,
+                               text=reason, at=clock.now()))
+    _record(session, actor, "returned", task, text=reason[:1000])
+    notify(session, [task.owner_id], "task_returned", actor=actor, task_id=task.id, link=task_link(task.id),
+           title=task.title)
+    return task
+
+
+def do_cancel(session: Session, actor: Official, task_id: int, version: int, reason: str) -> Task:
+    """The assigner withdraws a task; its open sub-tasks are cancelled with it."""
+    reason = clean_text(reason, 5000, required=True, key="task.error.reason")
+    task = _assigner(session, actor, task_id, version)
+    _require_state(task, *OPEN_STATES)
+    gone = [tally.fact(session, task)]  # every task cancelled here leaves the counters
+    task.state = "cancelled"
+    changed: list = []  # (id, new version, owner) of every sub-task cancelled with it
+    while found := _open_descendants(session, task.id):
+        # Only rows still open when written: a sub-task accepted meanwhile in another session stays accepted.
+        # Then look again: on PostgreSQL a sub-task delegated by a transaction we waited for is visible now.
+        rows = session.execute(
+            update(Task).where(Task.id.in_([d.id for d in found]), Task.state.in_(OPEN_STATES))
+            .values(state="cancelled", version=Task.version + 1, updated_at=clock.now())
+            .returning(Task.id, Task.version, Task.owner_id, *_FACT_COLUMNS)
+            .execution_options(synchronize_session=False)).all()
+        for d in found:  # the loaded objects are stale now
+            session.expire(d)
+        changed += rows
+        if not rows:
+            break
+    sources = tally.sources_of(session, [r.directive_id for r in changed])
+    gone += [{**{c.key: getattr(r, c.key) for c in _FACT_COLUMNS}, "source": sources[r.directive_id],
+              "state": "new"} for r in changed]  # the values written over (they were open)
+    tally.shift(session, removed=gone)
+    for d_id, d_version, *_ in changed:  # every changed task has its own history row
+        audit.record(session, "task.cancelled", actor_id=actor.id, object_type="task", object_id=d_id,
+                     detail={"version": d_version, "text": reason[:1000], "parent": task.id}).at = clock.now()
+    descendants = [r[0] for r in changed]
+    _withdraw_extensions(session, [task.id, *descendants])
+    owners = [r[2] for r in changed]
+    _record(session, actor, "cancelled", task, text=reason[:1000], descendants=descendants)
+    notify(session, [task.owner_id, *owners], "task_cancelled", actor=actor,
+           task_id=task.id, link=task_link(task.id), title=task.title)
+    return task
+
+
+_FACT_COLUMNS = (Task.created_at, Task.lead_unit_id, Task.assigner_unit_id, Task.directive_id, Task.deadline,
+                 Task.done_on)
+
+
+def _open_descendants(session: Session, task_id: int) -> list[Task]:
+    """Open tasks below ``task_id`` at any depth (one recursive query)."""
+    tree = select(Task.id).where(Task.parent_id == task_id).cte("below", recursive=True)
+    tree = tree.union_all(select(Task.id).join(tree, Task.parent_id == tree.c.id))
+    return list(session.exec(select(Task).where(Task.id.in_(select(tree.c.id)), Task.state.in_(OPEN_STATES))).all())
+
+
+def do_request_extension(session: Session, actor: Official, task_id: int, version: int, proposed: date,
+                         reason: str) -> ExtensionRequest:
+    """The lead unit asks for a later deadline, with a reason; one pending request at a time."""
+    reason = clean_text(reason, 2000, required=True, key="task.error.reason")
+    task = _assignee(session, actor, task_id, version)
+    _require_state(task, *WORKING_STATES)
+    if task.deadline is None or proposed <= task.deadline:
+        raise Invalid("task.error.extension_date")
+    pending = session.exec(select(ExtensionRequest.id).where(ExtensionRequest.task_id == task.id,
+                                                             ExtensionRequest.status == "pending")).first()
+    if pending is not None:
+        raise Invalid("task.error.extension_pending")
+    request = ExtensionRequest(task_id=task.id, requested_by_id=actor.id, decider_id=task.assigner_id,
+                               old_deadline=task.deadline, proposed_deadline=proposed, reason=reason, at=clock.now())
+    session.add(request)
+    _record(session, actor, "extension_requested", task, proposed=proposed, text=reason[:1000])
+    notify(session, [task.assigner_id], "extension_requested", actor=actor, task_id=task.id,
+           link=task_link(task.id), title=task.title, proposed=proposed.isoformat())
+    return request
+
+
+def _withdraw_extensions(session: Session, task_ids: list[int]) -> None:
+    """Pending extension requests lapse when their task is reported done or cancelled: nothing is left to decide."""
+    session.execute(update(ExtensionRequest).where(ExtensionRequest.task_id.in_(task_ids),
+                                                   ExtensionRequest.status == "pending")
+                    .values(status="withdrawn", decided_at=clock.now())
+                    .execution_options(synchronize_session=False))
+
+
+def do_decide_extension(session: Session, actor: Official, request_id: int, approve: bool, note: str = "") -> Task:
+    """The assigner approves (the deadline moves, its history kept) or refuses an extension request."""
+    note = clean_text(note, 2000)
+    request = session.get(ExtensionRequest, request_id)
+    if request is None:
+        raise NotFound()
+    task = access_task(session, actor, request.task_id)
+    if not is_assigner_side(session, actor, task):
+        raise Invalid("task.error.not_assigner")
+    _require_state(task, *WORKING_STATES)
+    claimed = session.execute(
+        update(ExtensionRequest).where(ExtensionRequest.id == request.id, ExtensionRequest.status == "pending")
+        .values(status="approved" if approve else "rejected", decided_at=clock.now(), decision_note=note)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict()
+    bump(session, task, task.version)
+    if approve:
+        session.add(DeadlineChange(task_id=task.id, old_deadline=task.deadline,
+                                   new_deadline=request.proposed_deadline, changed_by_id=actor.id,
+                                   reason=request.reason, at=clock.now()))
+        before = tally.fact(session, task)
+        task.deadline = request.proposed_deadline
+        tally.shift(session, [before], [tally.fact(session, task, before["source"])])
+    _record(session, actor, "extension_approved" if approve else "extension_rejected", task, request=request.id,
+            proposed=request.proposed_deadline, text=note[:1000])
+    notify(session, [request.requested_by_id], "extension_approved" if approve else "extension_rejected",
+           actor=actor, task_id=task.id, link=task_link(task.id), title=task.title)
+    return task
+
+
+@dataclass
+class NewTask:
+    """What the assigner fills in for one task."""
+
+    title: str
+    content: str = ""
+    deadline: date | None = None
+    priority: str = "normal"
+
+
+def validate_new_task(spec: NewTask, parent: Task | None = None) -> NewTask:
+    """The cleaned fields of a new task, or Invalid."""
+    return NewTask(title=clean_text(spec.title, MAX_TITLE, required=True, key="task.error.title"),
+                   content=clean_text(spec.content, MAX_TEXT), priority=check_priority(spec.priority),
+                   deadline=check_deadline(spec.deadline, parent=parent))
+
+
+def do_delegate(session: Session, actor: Official, parent_id: int, version: int, spec: NewTask, *,
+                unit_id: int | None = None, official_id: int | None = None,
+                coordinators: list[int] | None = None) -> Task:
+    """The lead unit hands (part of) a task to one of its divisions or officials, as a sub-task."""
+    parent = _assignee(session, actor, parent_id, version)
+    _require_state(parent, *WORKING_STATES)
+    spec = validate_new_task(spec, parent)
+    child = _new_task(session, actor, spec, unit_id=unit_id, official_id=official_id, parent=parent,
+                      directive_id=parent.directive_id, coordinators=coordinators)
+    if parent.state in ("new", "received"):
+        parent.state = "in_progress"
+    _record(session, actor, "delegated", parent, child=child.id)
+    return child
+
+
+def do_assign(session: Session, actor: Official, spec: NewTask, *, unit_id: int | None = None,
+              official_id: int | None = None, directive_id: int | None = None,
+              coordinators: list[int] | None = None) -> Task:
+    """A leader assigns a new task to a unit (its head answers for it) or to an official below them."""
+    spec = validate_new_task(spec)
+    return _new_task(session, actor, spec, unit_id=unit_id, official_id=official_id, directive_id=directive_id,
+                     coordinators=coordinators)
+
+
+def _new_task(session: Session, actor: Official, spec: NewTask, *, unit_id: int | None, official_id: int | None,
+              parent: Task | None = None, directive_id: int | None = None,
+              coordinators: list[int] | None = None) -> Task:
+    if (unit_id is None) == (official_id is None):
+        raise Invalid("task.error.target")
+    if official_id is not None:
+        owner = session.get(Official, official_id)
+        if owner is None or not can_assign_to_official(session, actor, owner):
+            raise Invalid("task.error.target")
+        lead_unit_id = owner.unit_id
+    else:
+        unit = session.get(Unit, unit_id)
+        if unit is None or not can_assign_to_unit(session, actor, unit):
+            raise Invalid("task.error.target")
+        owner = unit_head(session, unit.id)
+        if owner is None:
+            raise Invalid("task.error.no_head", unit=unit.name)
+        lead_unit_id = unit.id
+    now = clock.now()
+    task = Task(title=spec.title, content=spec.content, deadline=spec.deadline, priority=spec.priority,
+                directive_id=directive_id, parent_id=parent.id if parent else None, assigner_id=actor.id,
+                assigner_unit_id=actor.unit_id, lead_unit_id=lead_unit_id, owner_id=owner.id,
+                title_folded=fold(spec.title), created_at=now, updated_at=now)
+    session.add(task)
+    session.flush()
+    tally.shift(session, added=[tally.fact(session, task)])
+    _add_coordinators(session, actor, task, coordinators or [])
+    case_groups.open_for_task(session, task)
+    session.add(DeadlineChange(task_id=task.id, old_deadline=None, new_deadline=task.deadline, changed_by_id=actor.id,
+                               reason="", at=now))
+    _record(session, actor, "created", task, lead_unit=lead_unit_id, owner=owner.id, parent=task.parent_id)
+    notify(session, [owner.id], "task_assigned", actor=actor, task_id=task.id, link=task_link(task.id),
+           title=task.title)
+    return task
+
+
+def _add_coordinators(session: Session, actor: Official, task: Task, unit_ids: list[int]) -> None:
+    ids = sorted({int(u) for u in unit_ids} - {task.lead_unit_id})
+    if not ids:
+        return
+    units = session.exec(select(Unit).where(Unit.id.in_(ids))).all()
+    if len(units) != len(ids) or not all(can_assign_to_unit(session, actor, u) for u in units):
+        raise Invalid("task.error.coordinators")
+    session.execute(insert(TaskCoordinator), [{"task_id": task.id, "unit_id": u} for u in ids])
