@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 
 from govhub.models import (
     AuditEvent,
+    Conversation,
+    ConversationMember,
     DeadlineChange,
     Directive,
     ExtensionRequest,
@@ -22,6 +24,7 @@ from govhub.models import (
     Position,
     ProgressReport,
     Task,
+    TaskTally,
     Unit,
 )
 from govhub.models.task import OPEN_STATES, TASK_STATES
@@ -33,6 +36,7 @@ from govhub.services.tasks.inbox import inbox
 from govhub.services.tasks.status import due_mark, report_status, report_status_sql
 from govhub.services.tasks.views import follow_up, task_detail
 from tests.taskkit import (
+    BENTHANH,
     SAIGON,
     assign,
     audit_rows,
@@ -683,7 +687,7 @@ def test_a_failure_in_the_middle_of_a_quick_assignment_leaves_nothing(session: S
         inserted.append(session_.exec(select(func.count()).select_from(Task)).one())
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(qa, "notify_many", broken)
+    monkeypatch.setattr(T, "notify_many", broken)
     before = counts(session)
     with pytest.raises(RuntimeError), session.begin_nested():
         quick(session, cast.chutich, "all")
@@ -691,6 +695,39 @@ def test_a_failure_in_the_middle_of_a_quick_assignment_leaves_nothing(session: S
     assert inserted == [before["task"] + 184]  # the tasks were written before the failure ...
     assert counts(session) == before  # ... and are gone with everything else
     assert inbox(session, cast.ct, clock.today(), query="tong ket cai cach").total == 0
+
+
+def _footprint(session: Session, task_id: int) -> dict:
+    """What creating a task wrote besides the task row, in a form that does not depend on ids."""
+    task = session.get(Task, task_id)
+    group = session.exec(select(Conversation).where(Conversation.task_id == task_id)).one()
+    members = set(session.exec(select(ConversationMember.official_id).where(
+        ConversationMember.conversation_id == group.id)))
+    audit = session.exec(select(AuditEvent).where(AuditEvent.object_type == "task", AuditEvent.object_id == task_id)
+                         ).one()
+    note = session.exec(select(Notification).where(Notification.task_id == task_id)).one()
+    deadlines = session.exec(select(DeadlineChange).where(DeadlineChange.task_id == task_id)).all()
+    return {"state": (task.state, task.version, task.progress), "members": members == {task.assigner_id, task.owner_id},
+            "audit": (audit.action, sorted(json.loads(audit.detail))),
+            "notification": (note.kind, note.recipient_id == task.owner_id, sorted(json.loads(note.params))),
+            "deadlines": [(d.old_deadline, d.new_deadline == task.deadline) for d in deadlines]}
+
+
+def test_single_and_quick_assignment_write_the_same_things(session: Session, cast: Cast) -> None:
+    """One write path: a task assigned on its own and one of a quick assignment leave the same footprint, and the
+    board counts each once."""
+    def counted() -> int:
+        return session.exec(select(func.coalesce(func.sum(TaskTally.n), 0))).one()
+
+    start = counted()
+    single = new_task(session, cast)
+    middle = counted()
+    _directive, [fanned] = qa.quick_assign(
+        session, cast.chutich, qa.DirectiveSpec(source="city_pc", number="12/UBND-VP"),
+        T.NewTask(title="Rà soát", deadline=day(10)), [unit(session, BENTHANH).id])
+    assert _footprint(session, single.id) == _footprint(session, fanned)
+    assert _footprint(session, fanned)["members"] is True
+    assert counted() - middle == middle - start > 0
 
 
 # ------------------------------------------------------------------------------------------------------ inbox

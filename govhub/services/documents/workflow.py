@@ -35,7 +35,7 @@ from govhub.services.documents import route_templates as doc_routes
 from govhub.services.documents.registers import drafting_code, format_symbol, next_number, series_for
 from govhub.services.documents.signing import DEFAULT_METHOD, SignRequest, get_signer
 from govhub.services.org.structure import ancestors_of_any, unit_ancestors
-from govhub.services.tasks.access import is_leader, unit_head
+from govhub.services.tasks.access import head_ids, is_leader
 
 MAX_SUMMARY = 1000
 MAX_COMMENT = 5000
@@ -404,9 +404,8 @@ def _issue(session: Session, actor: Official, doc: Document) -> None:
     session.flush()
     _record(session, actor, "issued", doc, number=number, symbol=doc.symbol)
     recipients = session.exec(select(DocRecipient.unit_id).where(DocRecipient.document_id == doc.id)).all()
-    heads = [h.id for h in (unit_head(session, u) for u in recipients) if h is not None]
-    notify(session, heads, "doc_received", actor=actor, link=doc_link(doc.id), title=doc.summary[:200],
-           symbol=doc.symbol)
+    notify(session, head_ids(session, recipients).values(), "doc_received", actor=actor, link=doc_link(doc.id),
+           title=doc.summary[:200], symbol=doc.symbol)
     notify(session, [doc.author_id], "doc_issued", actor=actor, link=doc_link(doc.id), title=doc.summary[:200],
            symbol=doc.symbol)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -31,13 +33,33 @@ def leads(session: Session, official: Official, unit_id: int) -> bool:
     return is_leader(official) and official.unit_id in unit_ancestors(session, unit_id)
 
 
-def can_assign_to_unit(session: Session, actor: Official, unit: Unit) -> bool:
-    """Standing Committee → any department or ward; a unit's leader → its own divisions; nobody upward or sideways."""
-    if not unit.active or not is_leader(actor):
-        return False
+def assign_scope(session: Session, actor: Official) -> tuple[tuple[str, ...], int | None] | None:
+    """The units ``actor`` may assign to, as (kinds, parent unit or None for any): the Standing Committee any
+    department or ward; a unit's leader its own divisions; nobody upward or sideways (None)."""
+    if not is_leader(actor):
+        return None
     if is_standing_member(session, actor):
-        return unit.kind in TOP_KINDS
-    return unit.kind == "division" and unit.parent_id == actor.unit_id
+        return TOP_KINDS, None
+    return ("division",), actor.unit_id
+
+
+def can_assign_to_unit(session: Session, actor: Official, unit: Unit) -> bool:
+    """Whether ``unit`` is in ``actor``'s assign scope (and active)."""
+    scope = assign_scope(session, actor)
+    if scope is None or not unit.active:
+        return False
+    kinds, parent = scope
+    return unit.kind in kinds and (parent is None or unit.parent_id == parent)
+
+
+def assignable_units(session: Session, actor: Official) -> list[Unit]:
+    """Every unit ``actor`` may assign to, in the org chart's order (the same scope, as one query)."""
+    scope = assign_scope(session, actor)
+    if scope is None:
+        return []
+    kinds, parent = scope
+    where = [Unit.kind.in_(kinds), Unit.active.is_(True)] + ([Unit.parent_id == parent] if parent is not None else [])
+    return list(session.exec(select(Unit).where(*where).order_by(Unit.sort_order, Unit.name)).all())
 
 
 def can_assign_to_official(session: Session, actor: Official, target: Official) -> bool:
@@ -53,13 +75,27 @@ def can_assign_to_official(session: Session, actor: Official, target: Official) 
     return ranks.get(target.position_id, 0) > ranks.get(actor.position_id, 0)
 
 
+def head_ids(session: Session, unit_ids: Iterable[int]) -> dict[int, int]:
+    """The head of each unit (unit id → official id), in one query: its highest-ranked active official holding a
+    head position, the earliest account among equals. Units without one are left out."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Official.unit_id, Official.id).join(Position, Position.id == Official.position_id)
+        .where(Official.unit_id.in_(ids), Official.active.is_(True), Position.is_head.is_(True))
+        .order_by(Official.unit_id, Position.rank, Official.id)
+    ).all()
+    heads: dict[int, int] = {}
+    for unit_id, official_id in rows:
+        heads.setdefault(unit_id, official_id)
+    return heads
+
+
 def unit_head(session: Session, unit_id: int) -> Official | None:
-    """The head of a unit (its highest-ranked active official holding a head position)."""
-    return session.exec(
-        select(Official).join(Position, Position.id == Official.position_id)
-        .where(Official.unit_id == unit_id, Official.active.is_(True), Position.is_head.is_(True))
-        .order_by(Position.rank, Official.id)
-    ).first()
+    """The head of one unit (see ``head_ids``)."""
+    head = head_ids(session, [unit_id]).get(unit_id)
+    return session.get(Official, head) if head is not None else None
 
 
 def is_assignee_side(session: Session, actor: Official, task: Task) -> bool:

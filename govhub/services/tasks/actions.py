@@ -3,6 +3,7 @@ bumps the version (a stale one is refused), appends the audit row and queues the
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from govhub.models import (
+    AuditEvent,
     DeadlineChange,
     ExtensionRequest,
     Official,
@@ -22,9 +24,10 @@ from govhub.models import (
 from govhub.models.task import OPEN_STATES, PRIORITIES
 from govhub.services.core import audit, clock
 from govhub.services.core.errors import Conflict, Invalid, NotFound
-from govhub.services.core.notifications import notify
+from govhub.services.core.notifications import notify, notify_many
 from govhub.services.core.text import fold
 from govhub.services.messaging import case_groups
+from govhub.services.messaging.case_groups import NewCase
 from govhub.services.tasks import tally
 from govhub.services.tasks.access import (
     access_task,
@@ -341,9 +344,58 @@ def do_assign(session: Session, actor: Official, spec: NewTask, *, unit_id: int 
                      coordinators=coordinators)
 
 
+@dataclass
+class Placement:
+    """Where one new task goes: its lead unit and the official who answers for it."""
+
+    lead_unit_id: int
+    owner_id: int
+
+
+def create_tasks(session: Session, actor: Official, spec: NewTask, placements: list[Placement], *,
+                 directive_id: int | None = None, parent: Task | None = None,
+                 coordinators: list[int] | None = None) -> list[int]:
+    """The one write path of new tasks, whether one is assigned or delegated or 184 are fanned out: the rows, the
+    oversight counters, the first deadline, the coordinating units, the case groups, the audit rows and the
+    notifications, in the caller's transaction and in a fixed number of statements whatever the number of tasks.
+    ``spec`` is validated and the placements and coordinators checked by the caller. Returns the new ids in the
+    order of ``placements``."""
+    now = clock.now()
+    parent_id = parent.id if parent is not None else None
+    base = {"title": spec.title, "content": spec.content, "deadline": spec.deadline, "priority": spec.priority,
+            "directive_id": directive_id, "parent_id": parent_id, "assigner_id": actor.id,
+            "assigner_unit_id": actor.unit_id, "title_folded": fold(spec.title), "created_at": now, "updated_at": now,
+            "state": "new", "progress": 0, "version": 1}
+    rows = [{**base, "lead_unit_id": p.lead_unit_id, "owner_id": p.owner_id} for p in placements]
+    ids = list(session.execute(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows).scalars())
+    source = tally.sources_of(session, [directive_id])[directive_id]
+    tally.shift(session, added=[{**row, "source": source, "done_on": None} for row in rows])
+    coordinators = coordinators or []
+    if coordinators:
+        session.execute(insert(TaskCoordinator), [{"task_id": t, "unit_id": u} for t in ids for u in coordinators])
+    session.execute(insert(DeadlineChange), [
+        {"task_id": t, "old_deadline": None, "new_deadline": spec.deadline, "changed_by_id": actor.id, "reason": "",
+         "at": now} for t in ids])
+    case_groups.open_for_tasks(session, [
+        NewCase(task_id=t, title=spec.title, assigner_id=actor.id, owner_id=p.owner_id,
+                unit_ids=[p.lead_unit_id, *coordinators], parent_id=parent_id)
+        for t, p in zip(ids, placements, strict=True)])
+    session.execute(insert(AuditEvent), [
+        {"at": now, "actor_id": actor.id, "action": "task.created", "object_type": "task", "object_id": t,
+         "detail": json.dumps({"version": 1, "lead_unit": p.lead_unit_id, "owner": p.owner_id, "parent": parent_id,
+                               "directive": directive_id}), "client_ip": ""}
+        for t, p in zip(ids, placements, strict=True)])
+    params = json.dumps({"title": spec.title, "actor": actor.full_name}, ensure_ascii=False)
+    notify_many(session, [
+        {"recipient_id": p.owner_id, "kind": "task_assigned", "task_id": t, "actor_id": actor.id, "params": params,
+         "link": task_link(t)} for t, p in zip(ids, placements, strict=True) if p.owner_id != actor.id])
+    return ids
+
+
 def _new_task(session: Session, actor: Official, spec: NewTask, *, unit_id: int | None, official_id: int | None,
               parent: Task | None = None, directive_id: int | None = None,
               coordinators: list[int] | None = None) -> Task:
+    """One task, to a unit (its head answers for it) or to an official, through ``create_tasks``."""
     if (unit_id is None) == (official_id is None):
         raise Invalid("task.error.target")
     if official_id is not None:
@@ -359,29 +411,18 @@ def _new_task(session: Session, actor: Official, spec: NewTask, *, unit_id: int 
         if owner is None:
             raise Invalid("task.error.no_head", unit=unit.name)
         lead_unit_id = unit.id
-    now = clock.now()
-    task = Task(title=spec.title, content=spec.content, deadline=spec.deadline, priority=spec.priority,
-                directive_id=directive_id, parent_id=parent.id if parent else None, assigner_id=actor.id,
-                assigner_unit_id=actor.unit_id, lead_unit_id=lead_unit_id, owner_id=owner.id,
-                title_folded=fold(spec.title), created_at=now, updated_at=now)
-    session.add(task)
-    session.flush()
-    tally.shift(session, added=[tally.fact(session, task)])
-    _add_coordinators(session, actor, task, coordinators or [])
-    case_groups.open_for_task(session, task)
-    session.add(DeadlineChange(task_id=task.id, old_deadline=None, new_deadline=task.deadline, changed_by_id=actor.id,
-                               reason="", at=now))
-    _record(session, actor, "created", task, lead_unit=lead_unit_id, owner=owner.id, parent=task.parent_id)
-    notify(session, [owner.id], "task_assigned", actor=actor, task_id=task.id, link=task_link(task.id),
-           title=task.title)
-    return task
+    coordinators = _check_coordinators(session, actor, coordinators or [], lead_unit_id)
+    [task_id] = create_tasks(session, actor, spec, [Placement(lead_unit_id, owner.id)], directive_id=directive_id,
+                             parent=parent, coordinators=coordinators)
+    return session.get(Task, task_id)
 
 
-def _add_coordinators(session: Session, actor: Official, task: Task, unit_ids: list[int]) -> None:
-    ids = sorted({int(u) for u in unit_ids} - {task.lead_unit_id})
+def _check_coordinators(session: Session, actor: Official, unit_ids: list[int], lead_unit_id: int) -> list[int]:
+    """The coordinating units (the lead unit left out), each one ``actor`` may assign to."""
+    ids = sorted({int(u) for u in unit_ids} - {lead_unit_id})
     if not ids:
-        return
+        return []
     units = session.exec(select(Unit).where(Unit.id.in_(ids))).all()
     if len(units) != len(ids) or not all(can_assign_to_unit(session, actor, u) for u in units):
         raise Invalid("task.error.coordinators")
-    session.execute(insert(TaskCoordinator), [{"task_id": task.id, "unit_id": u} for u in ids])
+    return ids
