@@ -38,11 +38,11 @@ from sqlalchemy import func, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.db import make_engine, safe_url
 from govhub.demo.city import seed_demo
 from govhub.migrations import upgrade
 from govhub.models import Conversation, ConversationMember, Message, Official
-from govhub.services.core import clock
 from govhub.services.core.text import fold
 from govhub.services.messaging import conversations as messages
 from govhub.services.tasks import actions as tasks

@@ -43,11 +43,11 @@ from sqlalchemy import func, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
+from govhub import clock  # noqa: E402
 from govhub.db import make_engine, safe_url  # noqa: E402
 from govhub.demo.city import seed_demo  # noqa: E402
 from govhub.migrations import upgrade  # noqa: E402
 from govhub.models import Official, Task, Unit  # noqa: E402
-from govhub.services.core import clock  # noqa: E402
 from govhub.services.oversight import dashboard as D
 from govhub.services.tasks.access import TOP_KINDS  # noqa: E402
 from govhub.services.tasks.tally import rebuild  # noqa: E402

@@ -36,9 +36,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ProgrammingError
 from sqlmodel import Session, SQLModel, select
 
+from govhub import clock
 from govhub.db import make_engine, safe_url
 from govhub.models import AuditEvent, Directive, Official, Task
-from govhub.services.core import clock
 from govhub.services.tasks.actions import NewTask
 from govhub.services.tasks.quick_assign import DirectiveSpec, preset_ids, quick_assign
 

@@ -43,12 +43,12 @@ from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.db import make_engine, safe_url
 from govhub.demo.city import seed_demo, seed_scale
 from govhub.demo.tasks import seed_scale_tasks
 from govhub.migrations import upgrade
 from govhub.models import ExtensionRequest, Official, Task
-from govhub.services.core import clock
 from govhub.services.tasks.inbox import inbox
 
 GOAL_MS = 20.0

@@ -23,9 +23,9 @@ import sys
 import time
 from datetime import UTC, datetime
 
+from govhub import clock
 from govhub.db import get_engine
 from govhub.jobs.scheduler import Leadership, build
-from govhub.services.core import clock
 
 
 class EveryoneLeads(Leadership):

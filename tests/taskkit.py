@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import delete, func, or_
 from sqlmodel import Session, SQLModel, select
 
+from govhub import clock
 from govhub.models import (
     AuditEvent,
     Directive,
@@ -19,7 +20,6 @@ from govhub.models import (
     Task,
     Unit,
 )
-from govhub.services.core import clock
 from govhub.services.core.errors import GovHubError
 from govhub.services.tasks import actions as T
 

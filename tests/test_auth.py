@@ -10,10 +10,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.config import get_settings
 from govhub.demo.city import DEMO_PASSWORD
 from govhub.models import AuditEvent, AuthSession, LoginAttempt, Official
-from govhub.models.base import utcnow
 from govhub.services.identity import auth
 from govhub.services.identity.auth import official_for_token, sign_in, sign_out, token_hash
 
@@ -56,7 +56,7 @@ def fail(session: Session, username: str, times: int, ip: str = IP) -> None:
 
 def age_attempts(session: Session, minutes: int) -> None:
     """Pretend every sign-in attempt happened ``minutes`` earlier."""
-    session.execute(update(LoginAttempt).values(at=utcnow() - timedelta(minutes=minutes)))
+    session.execute(update(LoginAttempt).values(at=clock.now() - timedelta(minutes=minutes)))
 
 
 # --- sign-in ---------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def test_sign_in_with_the_demo_password(session: Session, official: GetOfficial)
     assert result.official_id == official(USER).id
     stored = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(result.token))).one()
     assert stored.official_id == result.official_id and stored.revoked_at is None
-    assert stored.expires_at > utcnow() + timedelta(hours=get_settings().session_hours) - timedelta(minutes=1)
+    assert stored.expires_at > clock.now() + timedelta(hours=get_settings().session_hours) - timedelta(minutes=1)
     assert stored.token_hash != result.token  # only the hash is stored
     assert audit_count(session, "auth.session_started", actor_id=result.official_id, client_ip=IP) == 1
     attempt = session.exec(select(LoginAttempt).where(LoginAttempt.username == USER)).one()
@@ -210,7 +210,7 @@ def test_token_hash_is_not_a_token(fast: None, session: Session) -> None:
 def test_expired_session_gives_nobody(fast: None, session: Session) -> None:
     token = signed_in(session)
     stored = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).one()
-    stored.expires_at = utcnow() - timedelta(seconds=1)
+    stored.expires_at = clock.now() - timedelta(seconds=1)
     session.flush()
     assert official_for_token(session, token) is None
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Directive, Task, Unit
 from govhub.models.task import DIRECTIVE_SOURCES, TASK_STATES
-from govhub.services.core import clock
 from govhub.services.core.errors import NotFound
 from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
 from govhub.services.oversight import dashboard as D

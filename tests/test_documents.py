@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.demo.documents import demo_pdf
 from govhub.models import DocFile, DocRoute, DocSignature, DocStep, Document, Notification, Official, Position, Unit
-from govhub.services.core import clock, storage
+from govhub.services.core import storage
 from govhub.services.core.errors import Conflict, GovHubError, Invalid, NotFound
 from govhub.services.documents import route_templates as doc_routes
 from govhub.services.documents import workflow as D

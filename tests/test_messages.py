@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event, func
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Conversation, ConversationMember, Notification, Official, Unit
-from govhub.services.core import clock
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
 from govhub.services.messaging import conversations as messages

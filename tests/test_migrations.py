@@ -127,8 +127,8 @@ def test_conversation_titles_already_there_are_folded(empty_url: str) -> None:
     none (it is found by the other person's name)."""
     from sqlmodel import Session, select
 
+    from govhub import clock
     from govhub.models import Conversation, Official, Position, Unit
-    from govhub.services.core import clock
 
     upgrade(empty_url)
     engine = make_engine(empty_url)

@@ -10,9 +10,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.config import get_settings
 from govhub.models import JobEffect, Notification, OutboxEmail, Unit
-from govhub.services.core import clock, mail
+from govhub.services.core import mail
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.messaging import bell as push
 from govhub.services.tasks import actions as tasks

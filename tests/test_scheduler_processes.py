@@ -34,11 +34,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, func, select
 
+from govhub import clock
 from govhub.db import make_engine
 from govhub.jobs.scheduler import LOCK_KEY, Leadership, build
 from govhub.migrations import upgrade
 from govhub.models import Notification, Official, OutboxEmail, PersonalReminder, Position, Task, Unit
-from govhub.services.core import clock
 from tests.conftest import PG_URL
 from tests.netkit import free_port
 from tests.pgkit import create_database, drop_database

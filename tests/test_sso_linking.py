@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.auth import store
 from govhub.models import AuditEvent, Official, OidcIdentity, OidcLogin, Position, Unit
-from govhub.models.base import utcnow
 from govhub.services.identity.accounts import create_official
 from govhub.services.identity.sso import LinkPolicy, link_official
 
@@ -109,7 +109,7 @@ def test_a_pending_login_is_single_use_and_expires(session: Session) -> None:
 
     store.save_pending(session, state="st-2", nonce="n", code_verifier="v", next_path="/", minutes=10)
     row = session.exec(select(OidcLogin).where(OidcLogin.state_hash == store.state_hash("st-2"))).one()
-    row.expires_at = utcnow() - timedelta(seconds=1)
+    row.expires_at = clock.now() - timedelta(seconds=1)
     session.flush()
     assert store.consume_pending(session, "st-2") is None
     # The state itself is never stored, only its hash.
@@ -119,7 +119,7 @@ def test_a_pending_login_is_single_use_and_expires(session: Session) -> None:
 def test_old_pending_logins_are_swept(session: Session) -> None:
     store.save_pending(session, state="old", nonce="n", code_verifier="v", next_path="/")
     row = session.exec(select(OidcLogin).where(OidcLogin.state_hash == store.state_hash("old"))).one()
-    row.expires_at = utcnow() - timedelta(days=2)
+    row.expires_at = clock.now() - timedelta(days=2)
     session.flush()
     store.save_pending(session, state="new", nonce="n", code_verifier="v", next_path="/")
     session.expire_all()

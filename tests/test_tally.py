@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Task, TaskTally, Unit
-from govhub.services.core import clock
 from govhub.services.core.errors import GovHubError
 from govhub.services.oversight import dashboard as D
 from govhub.services.tasks import actions as T

@@ -17,11 +17,11 @@ from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.db import make_engine
 from govhub.demo.city import seed_demo
 from govhub.migrations import upgrade
 from govhub.models import AuditEvent, DeadlineChange, Notification, Official, ProgressReport, Task, Unit
-from govhub.services.core import clock
 from govhub.services.core.errors import Conflict, GovHubError
 from govhub.services.tasks import actions as T
 from tests.conftest import PG_URL

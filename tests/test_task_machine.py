@@ -23,12 +23,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.db import make_engine
 from govhub.demo.city import seed_demo
 from govhub.migrations import upgrade
 from govhub.models import AuditEvent, ExtensionRequest, Notification, Official, Task, Unit
 from govhub.models.task import OPEN_STATES, TASK_STATES
-from govhub.services.core import clock
 from govhub.services.core.errors import GovHubError
 from govhub.services.tasks import actions as T
 from govhub.services.tasks import quick_assign as qa

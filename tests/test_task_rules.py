@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Official, Position, Task, Unit
-from govhub.services.core import clock
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
 from govhub.services.tasks import actions as T

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import (
     AuditEvent,
     Conversation,
@@ -28,7 +29,7 @@ from govhub.models import (
     Unit,
 )
 from govhub.models.task import OPEN_STATES, TASK_STATES
-from govhub.services.core import clock, notifications
+from govhub.services.core import notifications
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.tasks import actions as T
 from govhub.services.tasks import quick_assign as qa
@@ -865,8 +866,8 @@ def test_a_pending_extension_lapses_when_the_task_is_reported_done(session, offi
     deadline after the fact."""
     from datetime import timedelta
 
+    from govhub import clock
     from govhub.models import ExtensionRequest
-    from govhub.services.core import clock
     from govhub.services.core.errors import Invalid
     from govhub.services.tasks import inbox
     from govhub.services.tasks.actions import NewTask, do_assign, do_decide_extension, do_request_extension, do_submit

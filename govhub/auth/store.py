@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import AuthSession, OidcLogin, OidcSession
-from govhub.models.base import utcnow
 from govhub.services.identity.auth import token_hash
 
 
@@ -22,7 +22,7 @@ def state_hash(state: str) -> str:
 def save_pending(session: Session, *, state: str, nonce: str, code_verifier: str, next_path: str,
                  client_ip: str = "", minutes: int = 10) -> OidcLogin:
     """Remember an authorization request until its callback (and sweep away long-dead ones)."""
-    now = utcnow()
+    now = clock.now()
     session.exec(delete(OidcLogin).where(OidcLogin.expires_at < now - timedelta(days=1)))  # type: ignore[call-overload]
     row = OidcLogin(state_hash=state_hash(state), nonce=nonce, code_verifier=code_verifier, next_path=next_path[:500],
                     client_ip=client_ip[:64], expires_at=now + timedelta(minutes=minutes))
@@ -36,7 +36,7 @@ def consume_pending(session: Session, state: str) -> OidcLogin | None:
     state, an expired one or an unknown one all get None, whichever worker they reach."""
     if not isinstance(state, str) or not state or len(state) > 200:
         return None
-    key, now = state_hash(state), utcnow()
+    key, now = state_hash(state), clock.now()
     result = session.exec(  # type: ignore[call-overload]
         update(OidcLogin)
         .where(OidcLogin.state_hash == key, OidcLogin.used_at.is_(None), OidcLogin.expires_at > now)
@@ -67,7 +67,7 @@ def sso_session_for(session: Session, cookie_token: str | None) -> OidcSession |
 
 def recent_starts(session: Session, client_ip: str, minutes: int) -> int:
     """How many sign-ins this address opened within the pending-login lifetime (a flood guard)."""
-    since = utcnow() - timedelta(minutes=minutes)
+    since = clock.now() - timedelta(minutes=minutes)
     return session.exec(
         select(func.count()).select_from(OidcLogin).where(OidcLogin.client_ip == client_ip[:64],
                                                          OidcLogin.created_at > since)

@@ -10,9 +10,9 @@ from importlib import resources
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.demo.names import full_name, mobile
 from govhub.models import Official, OfficialPost, Position, Unit
-from govhub.models.base import utcnow
 from govhub.services.core.text import fold
 from govhub.services.identity.auth import hash_password
 from govhub.services.org.directory import refresh_search_text, search_text_for
@@ -105,7 +105,7 @@ class _Builder:
                           email=f"{username}@{EMAIL_DOMAIN}", password_hash=self.password_hash)
         person.name_folded = fold(person.full_name)
         person.search_text = search_text_for(person, position, unit)
-        now = utcnow()
+        now = clock.now()
         self.officials.append({**person.model_dump(exclude={"id"}), "created_at": now, "updated_at": now})
 
     def flush(self) -> None:

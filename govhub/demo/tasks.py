@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, text, update
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import (
     Directive,
     Notification,
@@ -28,7 +29,6 @@ from govhub.models import (
     Task,
     Unit,
 )
-from govhub.services.core import clock
 from govhub.services.core.text import fold
 from govhub.services.tasks import actions as T
 from govhub.services.tasks import tally

@@ -18,9 +18,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from govhub import clock
 from govhub.config import get_settings
 from govhub.db import get_engine, session_scope
-from govhub.services.core import clock, mail
+from govhub.services.core import mail
 from govhub.services.tasks import reminders
 
 log = logging.getLogger("govhub.jobs")

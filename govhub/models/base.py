@@ -8,6 +8,8 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from govhub import clock
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -15,11 +17,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC (stored as UTC everywhere)."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -43,5 +40,5 @@ class UTCDateTime(TypeDecorator):
 
 def ts_field(**kwargs) -> datetime:  # noqa: ANN003
     """A timezone-aware timestamp column defaulting to now."""
-    kwargs.setdefault("default_factory", utcnow)
+    kwargs.setdefault("default_factory", clock.now)
     return Field(sa_type=UTCDateTime, **kwargs)

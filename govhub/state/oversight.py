@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import reflex as rx
 
-from govhub.services.core import clock
+from govhub import clock
 from govhub.services.core.errors import NotFound
 from govhub.services.oversight import dashboard, geo
 from govhub.services.oversight.dashboard import Board, Filters, UnitStat, UnitTasks

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import reflex as rx
 
-from govhub.services.core import clock
+from govhub import clock
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
 from govhub.services.tasks import actions as tasks

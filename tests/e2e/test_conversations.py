@@ -15,9 +15,9 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.db import make_engine, session_scope
 from govhub.models import Conversation, Official, Task, Unit
-from govhub.services.core import clock
 from govhub.services.messaging import conversations as messages
 from govhub.services.tasks import actions as tasks
 from tests.e2e.conftest import Browsers, full_name, shot, sign_in, wait_hydrated

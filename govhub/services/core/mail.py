@@ -14,10 +14,10 @@ from email.utils import parseaddr
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.config import get_settings
 from govhub.i18n import translate
 from govhub.models import OutboxEmail
-from govhub.services.core import clock
 
 MAX_BATCH = 50
 

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import event, func, insert, update
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Notification, Official
-from govhub.services.core import clock
 
 # Called after commit with the recipients' ids, so open browsers can be told (the realtime layer registers one).
 listeners: list[Callable[[set[int]], None]] = []

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import DocRoute, DocRouteStep, Official, Position, Unit
 from govhub.models.documents import ASSIGNEE_KINDS, DOC_TYPES, STEP_KINDS
-from govhub.services.core import audit, clock
+from govhub.services.core import audit
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.org.structure import administered_root, can_administer_unit, is_admin
 from govhub.services.tasks.access import unit_head

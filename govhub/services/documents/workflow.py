@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, func, insert, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import (
     AuditEvent,
     Directive,
@@ -27,7 +28,7 @@ from govhub.models import (
 )
 from govhub.models.documents import DOC_TYPES
 from govhub.models.task import PRIORITIES
-from govhub.services.core import audit, clock, storage
+from govhub.services.core import audit, storage
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.core.notifications import notify
 from govhub.services.core.text import fold, like_escape, search_words

@@ -12,9 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.config import get_settings
 from govhub.models import AuthSession, LoginAttempt, Official
-from govhub.models.base import utcnow
 from govhub.services.core import audit
 
 COOKIE_NAME = "govhub_session"
@@ -68,7 +68,7 @@ def _recent_failures(session: Session, column, value: str, since: datetime, *,  
 def is_locked(session: Session, username: str, client_ip: str) -> bool:
     """Whether too many recent failures lock this username or this client address."""
     settings = get_settings()
-    since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
+    since = clock.now() - timedelta(minutes=settings.login_lockout_minutes)
     if _recent_failures(session, LoginAttempt.username, username, since,
                         reset_on_success=True) >= settings.login_max_failures:
         return True
@@ -86,7 +86,7 @@ def start_session(
         AuthSession(
             token_hash=token_hash(token),
             official_id=official.id,
-            expires_at=utcnow() + timedelta(hours=get_settings().session_hours),
+            expires_at=clock.now() + timedelta(hours=get_settings().session_hours),
             client_ip=client_ip[:64],
             user_agent=user_agent[:300],
             method=method,
@@ -132,7 +132,7 @@ def official_for_token(session: Session, token: str | None) -> Official | None:
     if row is None:
         return None
     auth, official = row
-    if auth.revoked_at is not None or auth.expires_at <= utcnow() or not official.active:
+    if auth.revoked_at is not None or auth.expires_at <= clock.now() or not official.active:
         return None
     return official
 
@@ -144,7 +144,7 @@ def sign_out(session: Session, token: str | None, *, client_ip: str = "") -> Non
     auth = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).first()
     if auth is None or auth.revoked_at is not None:
         return
-    auth.revoked_at = utcnow()
+    auth.revoked_at = clock.now()
     audit.record(session, "auth.session_ended", actor_id=auth.official_id, object_type="official",
                  object_id=auth.official_id, client_ip=client_ip)
 

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.config import Settings
 from govhub.models import Official, OidcIdentity, Position, Unit
-from govhub.models.base import utcnow
 from govhub.services.core import audit
 from govhub.services.core.errors import Invalid
 from govhub.services.identity.accounts import create_official
@@ -75,7 +75,7 @@ def link_official(session: Session, issuer: str, claims: dict[str, Any], policy:
         official = session.get(Official, identity.official_id)
         if official is None or not official.active:
             return LinkResult(reason="inactive")
-        identity.last_login_at = utcnow()
+        identity.last_login_at = clock.now()
         return LinkResult(official=official)
 
     value = _text_claim(claims, policy.claim).lower()

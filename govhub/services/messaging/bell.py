@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.i18n import translate
 from govhub.models import Notification, Official
-from govhub.services.core import clock
 from govhub.services.core.errors import NotFound
 
 

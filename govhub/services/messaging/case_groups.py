@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Conversation, ConversationMember, Task, TaskCoordinator
-from govhub.services.core import clock
 from govhub.services.core.db_util import insert_ignore
 from govhub.services.core.text import fold
 from govhub.services.tasks.access import head_ids

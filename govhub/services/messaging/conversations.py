@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.config import get_settings
 from govhub.models import (
     Conversation,
@@ -32,7 +33,7 @@ from govhub.models import (
     Task,
     Unit,
 )
-from govhub.services.core import audit, clock
+from govhub.services.core import audit
 from govhub.services.core.db_util import insert_ignore
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.notifications import notify

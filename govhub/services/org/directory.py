@@ -8,8 +8,8 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Official, OfficialPost, Position, Unit
-from govhub.models.base import utcnow
 from govhub.services.core import audit
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.core.text import fold, like_escape, search_words
@@ -292,7 +292,7 @@ def update_contact(
               "position_id": target.position_id}
     target.full_name, target.phone, target.email, target.position_id = full_name, phone, email, position_id
     target.version += 1
-    target.updated_at = utcnow()
+    target.updated_at = clock.now()
     refresh_search_text(session, target)
     audit.record(session, "directory.official_updated", actor_id=actor.id, object_type="official",
                  object_id=target.id, detail={"before": before}, client_ip=client_ip)

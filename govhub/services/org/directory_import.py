@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Official, OfficialPost, Position, Unit
-from govhub.models.base import utcnow
 from govhub.services.core import audit
 from govhub.services.core.errors import GovHubError, Invalid
 from govhub.services.core.text import fold
@@ -100,7 +100,7 @@ def import_csv(session: Session, actor: Official, text: str, *, client_ip: str =
         .where(OfficialPost.official_id.in_([t.id for _, _, _, t in plan if t is not None]))
     ).all():
         posts.setdefault(official_id, []).append(f"{title} {unit_name}")
-    now = utcnow()
+    now = clock.now()
     for row, unit, position, target in plan:
         official = target or Official(username=row["username"].lower(), full_name="", unit_id=unit.id,
                                       position_id=position.id)

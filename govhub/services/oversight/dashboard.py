@@ -27,10 +27,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import Directive, Official, Task, TaskTally, Unit
 from govhub.models.tally import ALL_SOURCES, NO_DEADLINE
 from govhub.models.task import DIRECTIVE_SOURCES, OPEN_STATES
-from govhub.services.core import clock
 from govhub.services.core.errors import NotFound
 from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
 from govhub.services.tasks.access import TOP_KINDS, is_leader

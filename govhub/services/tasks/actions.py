@@ -1,16 +1,21 @@
-"""Changing tasks: every ``do_*`` checks who is asking, validates, writes in one transaction,
-bumps the version (a stale one is refused), appends the audit row and queues the notifications."""
+"""Changing tasks. Every ``do_*`` validates its input, then makes its change through one path (``_change``) that
+checks who is asking, claims the version the official saw (a stale one is refused) and the allowed states, and after
+the change moves the oversight counters, appends the audit row and queues the notifications, all in the caller's
+transaction. New tasks, one or many, are written by ``create_tasks``."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import (
     AuditEvent,
     DeadlineChange,
@@ -22,7 +27,7 @@ from govhub.models import (
     Unit,
 )
 from govhub.models.task import OPEN_STATES, PRIORITIES
-from govhub.services.core import audit, clock
+from govhub.services.core import audit
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.core.notifications import notify, notify_many
 from govhub.services.core.text import fold
@@ -96,36 +101,49 @@ def _record(session: Session, actor: Official, action: str, task: Task, **detail
     event.at = clock.now()  # the task's history is on the same clock as its dates
 
 
-def _assignee(session: Session, actor: Official, task_id: int, version: int) -> Task:
+ASSIGNEE, ASSIGNER = "assignee", "assigner"
+
+
+@dataclass
+class Change:
+    """A change to a task in the making: what its audit row and its notification will say, and to whom."""
+
+    task: Task
+    recipients: list[int | None]
+    detail: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+
+@contextmanager
+def _change(session: Session, actor: Official, task_id: int, version: int | None, *, side: str,
+            states: tuple[str, ...], action: str, notice: str | None) -> Iterator[Change]:
+    """The one path of every change to a task: the task if ``actor`` may see it, on the ``side`` that may make this
+    change, at the version the official saw (a stale one is a Conflict; None: the current one), in one of
+    ``states``; then, once the body has changed it, the oversight counters moved, the audit row ``task.<action>``
+    written and the ``notice`` sent to the other side (or to ``recipients`` as the body set them)."""
     task = access_task(session, actor, task_id)
-    if not is_assignee_side(session, actor, task):
-        raise Invalid("task.error.not_assignee")
-    bump(session, task, version)
-    return task
-
-
-def _assigner(session: Session, actor: Official, task_id: int, version: int) -> Task:
-    task = access_task(session, actor, task_id)
-    if not is_assigner_side(session, actor, task):
-        raise Invalid("task.error.not_assigner")
-    bump(session, task, version)
-    return task
-
-
-def _require_state(task: Task, *states: str) -> None:
+    allowed = is_assignee_side if side == ASSIGNEE else is_assigner_side
+    if not allowed(session, actor, task):
+        raise Invalid(f"task.error.not_{side}")
+    before = tally.fact(session, task)
+    bump(session, task, task.version if version is None else version)
     if task.state not in states:
         raise Invalid("task.error.state")
+    change = Change(task, recipients=[task.assigner_id if side == ASSIGNEE else task.owner_id])
+    yield change
+    tally.shift(session, [before], [tally.fact(session, task, before["source"])])
+    _record(session, actor, action, task, **change.detail)
+    if notice is not None:
+        notify(session, change.recipients, notice, actor=actor, task_id=task.id, link=task_link(task.id),
+               title=task.title, **change.params)
 
 
 def do_receive(session: Session, actor: Official, task_id: int, version: int) -> Task:
     """The lead unit acknowledges a new task."""
-    task = _assignee(session, actor, task_id, version)
-    _require_state(task, "new")
-    task.state = "received"
-    _record(session, actor, "received", task)
-    notify(session, [task.assigner_id], "task_received", actor=actor, task_id=task.id, link=task_link(task.id),
-           title=task.title)
-    return task
+    with _change(session, actor, task_id, version, side=ASSIGNEE, states=("new",), action="received",
+                 notice="task_received") as change:
+        change.task.state = "received"
+    return change.task
 
 
 def do_report(session: Session, actor: Official, task_id: int, version: int, percent: int, text: str) -> Task:
@@ -134,101 +152,93 @@ def do_report(session: Session, actor: Official, task_id: int, version: int, per
     if not 0 <= percent <= 100:
         raise Invalid("task.error.percent")
     text = clean_text(text, 5000, required=True, key="task.error.report_text")
-    task = _assignee(session, actor, task_id, version)
-    _require_state(task, *WORKING_STATES)
-    task.state, task.progress = "in_progress", percent
-    session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="progress", percent=percent, text=text,
-                               at=clock.now()))
-    _record(session, actor, "progress", task, percent=percent, text=text[:1000])
-    notify(session, [task.assigner_id], "task_progress", actor=actor, task_id=task.id, link=task_link(task.id),
-           title=task.title, percent=percent)
+    with _change(session, actor, task_id, version, side=ASSIGNEE, states=WORKING_STATES, action="progress",
+                 notice="task_progress") as change:
+        task = change.task
+        task.state, task.progress = "in_progress", percent
+        session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="progress", percent=percent, text=text,
+                                   at=clock.now()))
+        change.detail, change.params = {"percent": percent, "text": text[:1000]}, {"percent": percent}
     return task
 
 
 def do_submit(session: Session, actor: Official, task_id: int, version: int, text: str) -> Task:
     """The lead unit reports the task done and asks the assigner to accept it."""
     text = clean_text(text, 5000, required=True, key="task.error.report_text")
-    task = _assignee(session, actor, task_id, version)
-    _require_state(task, *WORKING_STATES)
-    open_children = session.exec(select(Task.id).where(Task.parent_id == task.id, Task.state.in_(OPEN_STATES))
-                                 ).first()
-    if open_children is not None:
-        raise Invalid("task.error.open_children")
-    task.state, task.progress, task.submitted_at = "submitted", 100, clock.now()
-    _withdraw_extensions(session, [task.id])
-    session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="submit", percent=100, text=text,
-                               at=clock.now()))
-    _record(session, actor, "submitted", task, text=text[:1000])
-    notify(session, [task.assigner_id], "task_submitted", actor=actor, task_id=task.id, link=task_link(task.id),
-           title=task.title)
+    with _change(session, actor, task_id, version, side=ASSIGNEE, states=WORKING_STATES, action="submitted",
+                 notice="task_submitted") as change:
+        task = change.task
+        open_children = session.exec(select(Task.id).where(Task.parent_id == task.id,
+                                                           Task.state.in_(OPEN_STATES))).first()
+        if open_children is not None:
+            raise Invalid("task.error.open_children")
+        task.state, task.progress, task.submitted_at = "submitted", 100, clock.now()
+        _withdraw_extensions(session, [task.id])
+        session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="submit", percent=100, text=text,
+                                   at=clock.now()))
+        change.detail = {"text": text[:1000]}
     return task
 
 
 def do_accept(session: Session, actor: Official, task_id: int, version: int, text: str = "") -> Task:
     """The assigner accepts the result: the task is done, on time or late by the submission date."""
     text = clean_text(text, 5000)
-    task = _assigner(session, actor, task_id, version)
-    _require_state(task, "submitted")
-    before = tally.fact(session, task)
-    task.state, task.done_at = "accepted", clock.now()
-    task.done_on = clock.local_date(task.submitted_at or task.done_at)
-    tally.shift(session, [before], [tally.fact(session, task, before["source"])])
-    session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="accept", percent=100, text=text,
-                               at=clock.now()))
-    _record(session, actor, "accepted", task, text=text[:1000])
-    notify(session, [task.owner_id], "task_accepted", actor=actor, task_id=task.id, link=task_link(task.id),
-           title=task.title)
+    with _change(session, actor, task_id, version, side=ASSIGNER, states=("submitted",), action="accepted",
+                 notice="task_accepted") as change:
+        task = change.task
+        task.state, task.done_at = "accepted", clock.now()
+        task.done_on = clock.local_date(task.submitted_at or task.done_at)
+        session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="accept", percent=100, text=text,
+                                   at=clock.now()))
+        change.detail = {"text": text[:1000]}
     return task
 
 
 def do_return(session: Session, actor: Official, task_id: int, version: int, reason: str) -> Task:
     """The assigner sends the result back with a reason; the lead unit works on."""
     reason = clean_text(reason, 5000, required=True, key="task.error.reason")
-    task = _assigner(session, actor, task_id, version)
-    _require_state(task, "submitted")
-    task.state, task.submitted_at = "returned", None
-    session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="return", percent=task.progress,
-                               text=reason, at=clock.now()))
-    _record(session, actor, "returned", task, text=reason[:1000])
-    notify(session, [task.owner_id], "task_returned", actor=actor, task_id=task.id, link=task_link(task.id),
-           title=task.title)
+    with _change(session, actor, task_id, version, side=ASSIGNER, states=("submitted",), action="returned",
+                 notice="task_returned") as change:
+        task = change.task
+        task.state, task.submitted_at = "returned", None
+        session.add(ProgressReport(task_id=task.id, author_id=actor.id, kind="return", percent=task.progress,
+                                   text=reason, at=clock.now()))
+        change.detail = {"text": reason[:1000]}
     return task
 
 
 def do_cancel(session: Session, actor: Official, task_id: int, version: int, reason: str) -> Task:
     """The assigner withdraws a task; its open sub-tasks are cancelled with it."""
     reason = clean_text(reason, 5000, required=True, key="task.error.reason")
-    task = _assigner(session, actor, task_id, version)
-    _require_state(task, *OPEN_STATES)
-    gone = [tally.fact(session, task)]  # every task cancelled here leaves the counters
-    task.state = "cancelled"
-    changed: list = []  # (id, new version, owner) of every sub-task cancelled with it
-    while found := _open_descendants(session, task.id):
-        # Only rows still open when written: a sub-task accepted meanwhile in another session stays accepted.
-        # Then look again: on PostgreSQL a sub-task delegated by a transaction we waited for is visible now.
-        rows = session.execute(
-            update(Task).where(Task.id.in_([d.id for d in found]), Task.state.in_(OPEN_STATES))
-            .values(state="cancelled", version=Task.version + 1, updated_at=clock.now())
-            .returning(Task.id, Task.version, Task.owner_id, *_FACT_COLUMNS)
-            .execution_options(synchronize_session=False)).all()
-        for d in found:  # the loaded objects are stale now
-            session.expire(d)
-        changed += rows
-        if not rows:
-            break
-    sources = tally.sources_of(session, [r.directive_id for r in changed])
-    gone += [{**{c.key: getattr(r, c.key) for c in _FACT_COLUMNS}, "source": sources[r.directive_id],
-              "state": "new"} for r in changed]  # the values written over (they were open)
-    tally.shift(session, removed=gone)
-    for d_id, d_version, *_ in changed:  # every changed task has its own history row
-        audit.record(session, "task.cancelled", actor_id=actor.id, object_type="task", object_id=d_id,
-                     detail={"version": d_version, "text": reason[:1000], "parent": task.id}).at = clock.now()
-    descendants = [r[0] for r in changed]
-    _withdraw_extensions(session, [task.id, *descendants])
-    owners = [r[2] for r in changed]
-    _record(session, actor, "cancelled", task, text=reason[:1000], descendants=descendants)
-    notify(session, [task.owner_id, *owners], "task_cancelled", actor=actor,
-           task_id=task.id, link=task_link(task.id), title=task.title)
+    with _change(session, actor, task_id, version, side=ASSIGNER, states=OPEN_STATES, action="cancelled",
+                 notice="task_cancelled") as change:
+        task = change.task
+        task.state = "cancelled"
+        changed: list = []  # (id, new version, owner) of every sub-task cancelled with it
+        while found := _open_descendants(session, task.id):
+            # Only rows still open when written: a sub-task accepted meanwhile in another session stays accepted.
+            # Then look again: on PostgreSQL a sub-task delegated by a transaction we waited for is visible now.
+            rows = session.execute(
+                update(Task).where(Task.id.in_([d.id for d in found]), Task.state.in_(OPEN_STATES))
+                .values(state="cancelled", version=Task.version + 1, updated_at=clock.now())
+                .returning(Task.id, Task.version, Task.owner_id, *_FACT_COLUMNS)
+                .execution_options(synchronize_session=False)).all()
+            for d in found:  # the loaded objects are stale now
+                session.expire(d)
+            changed += rows
+            if not rows:
+                break
+        sources = tally.sources_of(session, [r.directive_id for r in changed])
+        tally.shift(session, removed=[  # the values written over (they were open)
+            {**{c.key: getattr(r, c.key) for c in _FACT_COLUMNS}, "source": sources[r.directive_id], "state": "new"}
+            for r in changed])
+        for d_id, d_version, *_ in changed:  # every changed task has its own history row
+            audit.record(session, "task.cancelled", actor_id=actor.id, object_type="task", object_id=d_id,
+                         detail={"version": d_version, "text": reason[:1000], "parent": task.id}).at = clock.now()
+        descendants = [r[0] for r in changed]
+        _withdraw_extensions(session, [task.id, *descendants])
+        change.recipients += [r[2] for r in changed]
+        change.detail = {"text": reason[:1000], "descendants": descendants}
     return task
 
 
@@ -247,20 +257,21 @@ def do_request_extension(session: Session, actor: Official, task_id: int, versio
                          reason: str) -> ExtensionRequest:
     """The lead unit asks for a later deadline, with a reason; one pending request at a time."""
     reason = clean_text(reason, 2000, required=True, key="task.error.reason")
-    task = _assignee(session, actor, task_id, version)
-    _require_state(task, *WORKING_STATES)
-    if task.deadline is None or proposed <= task.deadline:
-        raise Invalid("task.error.extension_date")
-    pending = session.exec(select(ExtensionRequest.id).where(ExtensionRequest.task_id == task.id,
-                                                             ExtensionRequest.status == "pending")).first()
-    if pending is not None:
-        raise Invalid("task.error.extension_pending")
-    request = ExtensionRequest(task_id=task.id, requested_by_id=actor.id, decider_id=task.assigner_id,
-                               old_deadline=task.deadline, proposed_deadline=proposed, reason=reason, at=clock.now())
-    session.add(request)
-    _record(session, actor, "extension_requested", task, proposed=proposed, text=reason[:1000])
-    notify(session, [task.assigner_id], "extension_requested", actor=actor, task_id=task.id,
-           link=task_link(task.id), title=task.title, proposed=proposed.isoformat())
+    with _change(session, actor, task_id, version, side=ASSIGNEE, states=WORKING_STATES,
+                 action="extension_requested", notice="extension_requested") as change:
+        task = change.task
+        if task.deadline is None or proposed <= task.deadline:
+            raise Invalid("task.error.extension_date")
+        pending = session.exec(select(ExtensionRequest.id).where(ExtensionRequest.task_id == task.id,
+                                                                 ExtensionRequest.status == "pending")).first()
+        if pending is not None:
+            raise Invalid("task.error.extension_pending")
+        request = ExtensionRequest(task_id=task.id, requested_by_id=actor.id, decider_id=task.assigner_id,
+                                   old_deadline=task.deadline, proposed_deadline=proposed, reason=reason,
+                                   at=clock.now())
+        session.add(request)
+        change.detail = {"proposed": proposed, "text": reason[:1000]}
+        change.params = {"proposed": proposed.isoformat()}
     return request
 
 
@@ -278,28 +289,23 @@ def do_decide_extension(session: Session, actor: Official, request_id: int, appr
     request = session.get(ExtensionRequest, request_id)
     if request is None:
         raise NotFound()
-    task = access_task(session, actor, request.task_id)
-    if not is_assigner_side(session, actor, task):
-        raise Invalid("task.error.not_assigner")
-    _require_state(task, *WORKING_STATES)
-    claimed = session.execute(
-        update(ExtensionRequest).where(ExtensionRequest.id == request.id, ExtensionRequest.status == "pending")
-        .values(status="approved" if approve else "rejected", decided_at=clock.now(), decision_note=note)
-        .execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
-        raise Conflict()
-    bump(session, task, task.version)
-    if approve:
-        session.add(DeadlineChange(task_id=task.id, old_deadline=task.deadline,
-                                   new_deadline=request.proposed_deadline, changed_by_id=actor.id,
-                                   reason=request.reason, at=clock.now()))
-        before = tally.fact(session, task)
-        task.deadline = request.proposed_deadline
-        tally.shift(session, [before], [tally.fact(session, task, before["source"])])
-    _record(session, actor, "extension_approved" if approve else "extension_rejected", task, request=request.id,
-            proposed=request.proposed_deadline, text=note[:1000])
-    notify(session, [request.requested_by_id], "extension_approved" if approve else "extension_rejected",
-           actor=actor, task_id=task.id, link=task_link(task.id), title=task.title)
+    verdict = "approved" if approve else "rejected"
+    with _change(session, actor, request.task_id, None, side=ASSIGNER, states=WORKING_STATES,
+                 action=f"extension_{verdict}", notice=f"extension_{verdict}") as change:
+        task = change.task
+        claimed = session.execute(
+            update(ExtensionRequest).where(ExtensionRequest.id == request.id, ExtensionRequest.status == "pending")
+            .values(status=verdict, decided_at=clock.now(), decision_note=note)
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise Conflict()
+        if approve:
+            session.add(DeadlineChange(task_id=task.id, old_deadline=task.deadline,
+                                       new_deadline=request.proposed_deadline, changed_by_id=actor.id,
+                                       reason=request.reason, at=clock.now()))
+            task.deadline = request.proposed_deadline
+        change.recipients = [request.requested_by_id]
+        change.detail = {"request": request.id, "proposed": request.proposed_deadline, "text": note[:1000]}
     return task
 
 
@@ -324,14 +330,14 @@ def do_delegate(session: Session, actor: Official, parent_id: int, version: int,
                 unit_id: int | None = None, official_id: int | None = None,
                 coordinators: list[int] | None = None) -> Task:
     """The lead unit hands (part of) a task to one of its divisions or officials, as a sub-task."""
-    parent = _assignee(session, actor, parent_id, version)
-    _require_state(parent, *WORKING_STATES)
-    spec = validate_new_task(spec, parent)
-    child = _new_task(session, actor, spec, unit_id=unit_id, official_id=official_id, parent=parent,
-                      directive_id=parent.directive_id, coordinators=coordinators)
-    if parent.state in ("new", "received"):
-        parent.state = "in_progress"
-    _record(session, actor, "delegated", parent, child=child.id)
+    with _change(session, actor, parent_id, version, side=ASSIGNEE, states=WORKING_STATES, action="delegated",
+                 notice=None) as change:
+        parent = change.task
+        child = _new_task(session, actor, validate_new_task(spec, parent), unit_id=unit_id, official_id=official_id,
+                          parent=parent, directive_id=parent.directive_id, coordinators=coordinators)
+        if parent.state in ("new", "received"):
+            parent.state = "in_progress"
+        change.detail = {"child": child.id}
     return child
 
 

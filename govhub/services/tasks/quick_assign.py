@@ -7,9 +7,10 @@ from datetime import date
 
 from sqlmodel import Session
 
+from govhub import clock
 from govhub.models import Directive, Official, Unit
 from govhub.models.task import DIRECTIVE_SOURCES
-from govhub.services.core import audit, clock
+from govhub.services.core import audit
 from govhub.services.core.errors import Invalid
 from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
 from govhub.services.tasks.access import assignable_units, head_ids

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.config import get_settings
 from govhub.models import JobEffect, Official, PersonalReminder, Position, Task
 from govhub.models.task import OPEN_STATES
-from govhub.services.core import audit, clock, mail
+from govhub.services.core import audit, mail
 from govhub.services.core.db_util import claim_keys
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.notifications import notify_many

@@ -19,9 +19,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
+from govhub import clock
 from govhub.models import Directive, Task
 from govhub.models.tally import ALL_SOURCES, ALL_TIME, NO_DEADLINE, TaskTally
-from govhub.services.core import clock
 
 GRAINS = ("a", "m", "w", "c", "o")
 KEY = ("grain", "source", "deadline_key", "period_start", "outcome", "lead_unit_id", "assigner_unit_id")

@@ -11,6 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from govhub import clock
 from govhub.models import (
     AuditEvent,
     DeadlineChange,
@@ -23,7 +24,6 @@ from govhub.models import (
     Unit,
 )
 from govhub.models.task import OPEN_STATES
-from govhub.services.core import clock
 from govhub.services.core.errors import NotFound
 from govhub.services.tasks.access import (
     can_assign_to_official,
