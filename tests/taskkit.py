@@ -18,6 +18,7 @@ from govhub.models import (
     Notification,
     Official,
     Task,
+    TaskTally,
     Unit,
 )
 from govhub.services.core.errors import GovHubError
@@ -168,5 +169,6 @@ def clear_tasks(session: Session) -> None:
         parents = select(Task.parent_id).where(Task.parent_id.is_not(None))
         session.execute(delete(Task).where(Task.id.not_in(parents)))
     session.execute(delete(Directive))
+    session.execute(delete(TaskTally))  # the counters counted those tasks
     session.flush()
     session.expire_all()
