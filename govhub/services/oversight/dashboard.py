@@ -2,7 +2,7 @@
 
 The figures are the Government Office's four categories (done on time, done late, open within the deadline, open
 overdue), derived from dates by ``report_status_sql``; the board reads them from counters that every task change
-keeps in step (``services/tally.py``, table ``task_tally``), so it never scans the task table; ``_unit_counts_scan``
+keeps in step (``services/tasks/tally.py``, table ``task_tally``), so it never scans the task table; ``_unit_counts_scan``
 and ``_trend_scan`` keep the direct GROUP BY over the tasks as the reference the tests compare with. A task counts
 for the unit that leads it when it was assigned from outside that unit (a ward's own delegation to its staff is the
 ward's business, not a second task on the city's board); cancelled tasks do not count. The period is when a task
@@ -33,6 +33,7 @@ from govhub.models.tally import ALL_SOURCES, NO_DEADLINE
 from govhub.models.task import DIRECTIVE_SOURCES, OPEN_STATES
 from govhub.services.core.errors import NotFound
 from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
+from govhub.services.tasks import tally
 from govhub.services.tasks.access import TOP_KINDS, is_leader
 from govhub.services.tasks.status import STATUSES, due_mark, report_status, report_status_sql
 from govhub.services.tasks.views import ChildRow
@@ -209,7 +210,7 @@ def period_start(period: str, today: date) -> date | None:
 
 def base_where(filters: Filters, today: date):  # noqa: ANN201
     """Counted tasks: not cancelled, assigned from outside the lead unit, in the period, from the source."""
-    parts = [Task.state != "cancelled", Task.assigner_unit_id != Task.lead_unit_id]
+    parts = [tally.counted_sql()]
     start = period_start(filters.period, today)
     if start is not None:
         parts.append(Task.created_at >= _midnight(start))

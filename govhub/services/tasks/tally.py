@@ -28,8 +28,14 @@ KEY = ("grain", "source", "deadline_key", "period_start", "outcome", "lead_unit_
 
 
 def counted(state: str, assigner_unit_id: int, lead_unit_id: int) -> bool:
-    """Whether the board counts a task (the same rule as ``dashboard.base_where``)."""
+    """Whether the board counts a task: not cancelled, and assigned from outside its lead unit (work a unit hands
+    itself is not oversight). ``counted_sql`` is the same rule for queries."""
     return state != "cancelled" and assigner_unit_id != lead_unit_id
+
+
+def counted_sql():  # noqa: ANN201
+    """``counted`` as a SQL condition on the task table."""
+    return and_(Task.state != "cancelled", Task.assigner_unit_id != Task.lead_unit_id)
 
 
 def fact(session: Session, task: Task, source: str | None = None) -> dict:
@@ -166,7 +172,7 @@ def rebuild(session: Session) -> int:
         (Task.state == "accepted", "on_time"),
         (Task.deadline.is_(None), "open"),
         else_="dated")
-    counted_where = and_(Task.state != "cancelled", Task.assigner_unit_id != Task.lead_unit_id)
+    counted_where = counted_sql()
     parts = []
     for grain, start in (("m", month), ("w", week)):
         common = {"grain": literal(grain), "source": source, "period_start": start,
