@@ -31,6 +31,7 @@ from govhub.models import (
 from govhub.models.task import OPEN_STATES, TASK_STATES
 from govhub.services.core import notifications
 from govhub.services.core.errors import Conflict, Invalid, NotFound
+from govhub.services.messaging import bell
 from govhub.services.tasks import actions as T
 from govhub.services.tasks import quick_assign as qa
 from govhub.services.tasks.inbox import inbox
@@ -583,14 +584,15 @@ def test_a_leader_acting_for_the_owner_tells_the_assigner_only(session: Session,
 
 
 def test_unread_count_and_mark_all_read(session: Session, cast: Cast) -> None:
-    notifications.mark_all_read(session, cast.ct)
-    assert notifications.unread_count(session, cast.ct) == 0
+    """The bell's own reads and writes (what the page calls)."""
+    bell.mark_all_read(session, cast.ct)
+    assert bell.bell(session, cast.ct, "vi")[0] == 0
     task = new_task(session, cast, title="Việc mới")
-    assert notifications.unread_count(session, cast.ct) == 1
-    latest = notifications.latest(session, cast.ct, 1)[0]
-    assert (latest.kind, latest.params["title"], latest.link) == ("task_assigned", "Việc mới", f"/tasks/{task.id}")
-    notifications.mark_all_read(session, cast.ct)
-    assert notifications.unread_count(session, cast.ct) == 0
+    unread, [latest, *_] = bell.bell(session, cast.ct, "vi", 1)
+    assert unread == 1 and not latest.read
+    assert (latest.kind, latest.link) == ("task_assigned", f"/tasks/{task.id}") and "Việc mới" in latest.text
+    bell.mark_all_read(session, cast.ct)
+    assert bell.bell(session, cast.ct, "vi")[0] == 0
 
 
 # ---------------------------------------------------------------------------------------------- quick assignment

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import event, func, insert, update
-from sqlmodel import Session, select
+from sqlalchemy import event, insert
+from sqlmodel import Session
 
 from govhub import clock
 from govhub.models import Notification, Official
 
 # Called after commit with the recipients' ids, so open browsers can be told (the realtime layer registers one).
 listeners: list[Callable[[set[int]], None]] = []
-
-
-@dataclass
-class NotificationRow:
-    """A notification as the bell lists it (text rendered in the reader's language by the caller)."""
-
-    id: int
-    kind: str
-    params: dict
-    link: str
-    created_at: datetime
-    read: bool
 
 
 def notify(session: Session, recipients: Iterable[int | None], kind: str, *, actor: Official | None = None,
@@ -59,26 +45,6 @@ def announce(recipients: set[int]) -> None:
     """Tell the realtime layer (after commit) who has something new."""
     for listener in listeners:
         listener(recipients)
-
-
-def unread_count(session: Session, official: Official) -> int:
-    """How many notifications the official has not read."""
-    return session.exec(select(func.count()).select_from(Notification).where(
-        Notification.recipient_id == official.id, Notification.read_at.is_(None))).one()
-
-
-def latest(session: Session, official: Official, limit: int = 20) -> list[NotificationRow]:
-    """The official's newest notifications."""
-    rows = session.exec(select(Notification).where(Notification.recipient_id == official.id)
-                        .order_by(Notification.id.desc()).limit(min(max(limit, 1), 100))).all()
-    return [NotificationRow(id=n.id, kind=n.kind, params=json.loads(n.params or "{}"), link=n.link,
-                            created_at=n.created_at, read=n.read_at is not None) for n in rows]
-
-
-def mark_all_read(session: Session, official: Official) -> None:
-    """Mark every notification of the official as read."""
-    session.execute(update(Notification).where(Notification.recipient_id == official.id,
-                                               Notification.read_at.is_(None)).values(read_at=clock.now()))
 
 
 @event.listens_for(Session, "after_commit")

@@ -2,7 +2,7 @@
 
 The figures are the Government Office's four categories (done on time, done late, open within the deadline, open
 overdue), derived from dates by ``report_status_sql``; the board reads them from counters that every task change
-keeps in step (``services/tasks/tally.py``, table ``task_tally``), so it never scans the task table; ``_unit_counts_scan``
+keeps in step (``tasks/tally.py``, table ``task_tally``), so it never scans the task table; ``_unit_counts_scan``
 and ``_trend_scan`` keep the direct GROUP BY over the tasks as the reference the tests compare with. A task counts
 for the unit that leads it when it was assigned from outside that unit (a ward's own delegation to its staff is the
 ward's business, not a second task on the city's board); cancelled tasks do not count. The period is when a task
