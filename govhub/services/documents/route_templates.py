@@ -13,7 +13,8 @@ from govhub import clock
 from govhub.models import DocRoute, DocRouteStep, Official, Position, Unit
 from govhub.models.documents import ASSIGNEE_KINDS, DOC_TYPES, STEP_KINDS
 from govhub.services.core import audit
-from govhub.services.core.errors import Conflict, Invalid, NotFound
+from govhub.services.core.errors import Invalid, NotFound
+from govhub.services.core.versioning import claim_version
 from govhub.services.org.structure import administered_root, can_administer_unit, is_admin
 from govhub.services.tasks.access import unit_head
 
@@ -189,16 +190,6 @@ def _check_type(doc_type: str) -> str:
     return doc_type
 
 
-def _bump(session: Session, route: DocRoute, expected: int) -> None:
-    result = session.execute(update(DocRoute).where(DocRoute.id == route.id, DocRoute.version == expected)
-                             .values(version=expected + 1, updated_at=clock.now())
-                             .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise Conflict()
-    route.version, route.updated_at = expected + 1, clock.now()
-    session.add(route)
-
-
 def _only_default(session: Session, route: DocRoute) -> None:
     """One default per unit and type: making this one the default unsets the others."""
     if route.is_default:
@@ -235,7 +226,7 @@ def do_update_route(session: Session, actor: Official, route_id: int, version: i
     """Rename a template, change its type, make it the default, or retire it."""
     route = access_route(session, actor, route_id)
     name, doc_type = _clean_name(name), _check_type(doc_type)
-    _bump(session, route, version)
+    claim_version(session, route, version)
     route.name, route.doc_type, route.is_default, route.active = name, doc_type, bool(is_default), bool(active)
     _only_default(session, route)
     _audit(session, actor, "updated", route, name=name, doc_type=doc_type, is_default=route.is_default,
@@ -266,7 +257,7 @@ def do_add_step(session: Session, actor: Official, route_id: int, version: int, 
     existing = steps_of(session, route.id)
     if len(existing) >= MAX_STEPS:
         raise Invalid("doc.route.error.too_many")
-    _bump(session, route, version)
+    claim_version(session, route, version)
     signs = [s for s in existing if s.kind == "sign"]
     if kind == "review" and signs and stage >= min(s.stage for s in signs):
         for s in signs:  # a review goes before signing: signing moves after it
@@ -285,7 +276,7 @@ def do_remove_step(session: Session, actor: Official, route_id: int, version: in
     step = session.get(DocRouteStep, int(step_id))
     if step is None or step.route_id != route.id:
         raise NotFound()
-    _bump(session, route, version)
+    claim_version(session, route, version)
     session.delete(step)
     _audit(session, actor, "step_removed", route, step=step.id)
 

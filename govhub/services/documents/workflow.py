@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, exists, func, insert, or_, update
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from govhub import clock
@@ -29,9 +28,10 @@ from govhub.models import (
 from govhub.models.documents import DOC_TYPES
 from govhub.models.task import PRIORITIES
 from govhub.services.core import audit, storage
-from govhub.services.core.errors import Conflict, Invalid, NotFound
+from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.notifications import notify
 from govhub.services.core.text import fold, like_escape, search_words
+from govhub.services.core.versioning import claim_version
 from govhub.services.documents import route_templates as doc_routes
 from govhub.services.documents.registers import drafting_code, format_symbol, next_number, series_for
 from govhub.services.documents.signing import DEFAULT_METHOD, SignRequest, get_signer
@@ -121,20 +121,6 @@ def read_file(session: Session, actor: Official, file_id: int) -> tuple[DocFile,
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _bump(session: Session, doc: Document, expected_version: int) -> None:
-    try:
-        result = session.execute(update(Document)
-                                 .where(Document.id == doc.id, Document.version == int(expected_version))
-                                 .values(version=int(expected_version) + 1, updated_at=clock.now())
-                                 .execution_options(synchronize_session=False))
-    except OperationalError as exc:  # SQLite: a concurrent writer won the race
-        raise Conflict() from exc
-    if result.rowcount != 1:
-        raise Conflict()
-    doc.version, doc.updated_at = int(expected_version) + 1, clock.now()
-    session.add(doc)
-
-
 def _record(session: Session, actor: Official, action: str, doc: Document, **detail: object) -> None:
     audit.record(session, f"document.{action}", actor_id=actor.id, object_type="document", object_id=doc.id,
                  detail={"version": doc.version, **detail}).at = clock.now()
@@ -214,7 +200,7 @@ def _author(session: Session, actor: Official, doc_id: int, version: int) -> Doc
         raise Invalid("doc.error.not_author")
     if doc.state not in ("draft", "returned"):
         raise Invalid("doc.error.state")
-    _bump(session, doc, version)
+    claim_version(session, doc, version)
     return doc
 
 
@@ -335,7 +321,7 @@ def do_approve(session: Session, actor: Official, doc_id: int, version: int, com
     comment = _text(comment, MAX_COMMENT)
     doc = access_document(session, actor, doc_id)
     step = _my_pending(session, actor, doc, ("review",))
-    _bump(session, doc, version)
+    claim_version(session, doc, version)
     _record(session, actor, "approved", doc, step=step.id, stage=doc.stage, text=comment[:1000])
     _complete(session, actor, doc, step, comment)
     return doc
@@ -346,7 +332,7 @@ def do_return(session: Session, actor: Official, doc_id: int, version: int, comm
     comment = _text(comment, MAX_COMMENT, required=True)
     doc = access_document(session, actor, doc_id)
     step = _my_pending(session, actor, doc, ("review", "sign"))
-    _bump(session, doc, version)
+    claim_version(session, doc, version)
     now = clock.now()
     step.state, step.comment, step.acted_at = "returned", comment, now
     session.add(step)
@@ -368,7 +354,7 @@ def do_sign(session: Session, actor: Official, doc_id: int, version: int, commen
     current = main_file(session, doc.id)
     if current is None:
         raise Invalid("doc.error.no_file")
-    _bump(session, doc, version)
+    claim_version(session, doc, version)
     now = clock.now()
     signer = get_signer(DEFAULT_METHOD)
     request = SignRequest(document_id=doc.id, file_id=current.id, sha256=current.sha256, signer_id=actor.id,
@@ -420,7 +406,7 @@ def do_make_directive(session: Session, actor: Official, doc_id: int) -> Directi
         found = session.get(Directive, doc.directive_id)
         if found is not None:
             return found
-    _bump(session, doc, doc.version)
+    claim_version(session, doc, doc.version)
     row = Directive(source="unit", number=doc.symbol, issued_on=doc.issued_on, summary=doc.summary[:1000],
                     created_by_id=actor.id, unit_id=doc.issuing_unit_id, created_at=clock.now())
     session.add(row)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import insert, update
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from govhub import clock
@@ -31,6 +30,7 @@ from govhub.services.core import audit
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.core.notifications import notify, notify_many
 from govhub.services.core.text import fold
+from govhub.services.core.versioning import claim_version
 from govhub.services.messaging import case_groups
 from govhub.services.messaging.case_groups import NewCase
 from govhub.services.tasks import tally
@@ -78,23 +78,6 @@ def check_deadline(deadline: date | None, *, parent: Task | None = None) -> date
     return deadline
 
 
-def bump(session: Session, task: Task, expected_version: int) -> None:
-    """Claim the next version of ``task`` atomically; someone else's change in between is a Conflict."""
-    try:
-        result = session.execute(
-            update(Task).where(Task.id == task.id, Task.version == expected_version)
-            .values(version=expected_version + 1, updated_at=clock.now())
-            .execution_options(synchronize_session=False)
-        )
-    except OperationalError as exc:  # SQLite: a concurrent writer won the race
-        raise Conflict() from exc
-    if result.rowcount != 1:
-        raise Conflict()
-    task.version = expected_version + 1
-    task.updated_at = clock.now()
-    session.add(task)
-
-
 def _record(session: Session, actor: Official, action: str, task: Task, **detail: object) -> None:
     event = audit.record(session, f"task.{action}", actor_id=actor.id, object_type="task", object_id=task.id,
                          detail={"version": task.version, **detail})
@@ -126,7 +109,7 @@ def _change(session: Session, actor: Official, task_id: int, version: int | None
     if not allowed(session, actor, task):
         raise Invalid(f"task.error.not_{side}")
     before = tally.fact(session, task)
-    bump(session, task, task.version if version is None else version)
+    claim_version(session, task, task.version if version is None else version)
     if task.state not in states:
         raise Invalid("task.error.state")
     change = Change(task, recipients=[task.assigner_id if side == ASSIGNEE else task.owner_id])
