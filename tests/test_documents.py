@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from govhub import clock
 from govhub.demo.documents import demo_pdf
 from govhub.models import DocFile, DocRoute, DocSignature, DocStep, Document, Notification, Official, Position, Unit
+from govhub.routes import document_url
 from govhub.services.core import storage
 from govhub.services.core.errors import Conflict, GovHubError, Invalid, NotFound
 from govhub.services.documents import route_templates as doc_routes
@@ -120,7 +121,8 @@ def test_decision_goes_through_parallel_review_then_deputies_then_signature(sess
     assert not D.verify_signature(session, sig)
     session.expire(sig)
     refused(session, D.do_sign, ct, doc.id, doc.version, error=Invalid, key="doc.error.not_your_turn")
-    kinds = {n.kind for n in session.exec(select(Notification).where(Notification.link == D.doc_link(doc.id))).all()}
+    link = document_url(doc.id)
+    kinds = {n.kind for n in session.exec(select(Notification).where(Notification.link == link)).all()}
     assert {"doc_review", "doc_sign", "doc_issued", "doc_received"} <= kinds
     actions = [e.action for e in D.document_detail(session, cv, doc.id).history]
     assert actions.count("approved") == 3 and {"created", "file_added", "submitted", "signed", "issued"} <= set(actions)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from govhub import clock
 from govhub.models import Conversation, ConversationMember, Notification, Official, Unit
+from govhub.routes import conversation_url
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
 from govhub.services.messaging import conversations as messages
@@ -206,7 +207,7 @@ def test_live_messages_update_the_list_and_read_only_what_the_tab_shows(app_db: 
         cid = messages.do_create_group(s, chairman, "Tổ công tác chỉnh trang đô thị", [deputy.id, specialist.id]).id
         deputy_id, specialist_id = deputy.id, specialist.id
         tokens = [start_session(s, who, client_ip="127.0.0.1") for who in (deputy, specialist, specialist)]
-    link = messages.conversation_link(cid)
+    link = conversation_url(cid)
 
     def say(text: str) -> None:
         with session_scope() as s:
@@ -256,14 +257,14 @@ def test_a_live_message_keeps_every_older_page_read_back(app_db: None) -> None: 
         for i in range(250):
             messages.do_send(s, chairman, cid, f"Tiến độ số {i + 1}")
         token, deputy_id = start_session(s, deputy, client_ip="127.0.0.1"), deputy.id
-    root = _tab(token, messages.conversation_link(cid))
+    root = _tab(token, conversation_url(cid))
     state = substate(root, MessagesState)
     while state.has_older:
         run(call(root, MessagesState, "older"))
     assert len(state.rows) == 251 and state.rows[0].kind == "instruction"
     with session_scope() as s:
         messages.do_send(s, s.get(Official, chairman.id), cid, "Tin mới nhất")
-    run(state._on_push(deputy_id, {messages.conversation_link(cid)}))
+    run(state._on_push(deputy_id, {conversation_url(cid)}))
     ids = [r.id for r in state.rows]
     assert len(ids) == 252 and ids == sorted(set(ids)) and state.rows[-1].body == "Tin mới nhất"
     run(call(root, MessagesState, "acknowledge", state.rows[0].id))
@@ -420,7 +421,7 @@ def test_the_page_pages_and_searches_the_list_on_the_server(app_db: None, monkey
     assert len(state.convs) > messages.LIST_PAGE and state.convs[-1].id == old.id and not state.convs_more
     with session_scope() as s:
         messages.do_send(s, s.get(Official, other.id), cid, "Đề nghị gửi số liệu.")
-    run(state._on_push(me_id, {messages.conversation_link(cid)}))
+    run(state._on_push(me_id, {conversation_url(cid)}))
     assert state.convs[0].id == cid and state.convs[0].unread == 1 and state.convs[-1].id == old.id
     run(call(root, MessagesState, "filter_list", "quyet toan NGÂN SÁCH"))
     assert [c.id for c in state.convs] == [old.id] and not state.convs_more

@@ -9,6 +9,7 @@ import reflex as rx
 
 from govhub.config import get_settings
 from govhub.models.documents import DOC_TYPES
+from govhub.routes import directive_url, document_url
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
 from govhub.services.documents import route_templates as doc_routes
@@ -141,7 +142,7 @@ class DocumentsState(SearchablePagedState, AppState):
         doc = await self._call(lambda s, a: documents.do_create(s, a, spec))
         self.creating, self.picked = False, []
         self._toast("success", self._t("doc.done.created"))
-        return rx.redirect(documents.doc_link(doc.id))
+        return rx.redirect(document_url(doc.id))
 
 
 class DocumentState(ActionDialogState, AppState):
@@ -232,7 +233,7 @@ class DocumentState(ActionDialogState, AppState):
             raise NotFound()
         row = await self._call(lambda s, a: documents.do_make_directive(s, a, doc_id))
         await self._load_subject(doc_id)
-        return rx.redirect(f"/directives/{row.id}")
+        return rx.redirect(directive_url(row.id))
 
 
 class RouteAdminState(AppState):

@@ -11,6 +11,7 @@ import reflex as rx
 
 from govhub.db import session_scope
 from govhub.models import Official
+from govhub.routes import conversation_url
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
 from govhub.services.messaging import conversations as messages
@@ -120,7 +121,7 @@ class MessagesState(AppState):
         if path != "/messages" and not path.startswith("/messages/"):
             return
         cid, query, limit = self.conv_id, self.list_filter, self._list_limit
-        showing = cid > 0 and messages.conversation_link(cid) in links
+        showing = cid > 0 and conversation_url(cid) in links
         keep, since = self._window()
 
         def work() -> tuple[list[MessageRow] | None, ConversationList | None]:
@@ -156,7 +157,7 @@ class MessagesState(AppState):
                 self.missing = True
                 await self._load_list()
                 return
-            return rx.redirect(messages.conversation_link(conversation.id), replace=True)
+            return rx.redirect(conversation_url(conversation.id), replace=True)
         if tail.isdigit():
             try:
                 await self._open(int(tail))
@@ -170,7 +171,7 @@ class MessagesState(AppState):
         """Show another conversation."""
         cid = _as_id(conversation_id)
         await self._call(lambda s, a: messages.access_conversation(s, a, cid))
-        return rx.redirect(messages.conversation_link(cid))
+        return rx.redirect(conversation_url(cid))
 
     @rx.event
     @guarded
@@ -338,7 +339,7 @@ class MessagesState(AppState):
         if self.dialog == "direct":
             conversation = await self._call(lambda s, a: messages.do_direct(s, a, oid))
             self.dialog = ""
-            return rx.redirect(messages.conversation_link(conversation.id))
+            return rx.redirect(conversation_url(conversation.id))
         if all(p.id != oid for p in self.chosen):
             self.chosen = [*self.chosen, person]
 
@@ -356,7 +357,7 @@ class MessagesState(AppState):
         title, ids = str(form.get("title", "")), [p.id for p in self.chosen]
         conversation = await self._call(lambda s, a: messages.do_create_group(s, a, title, ids))
         self.dialog, self.chosen, self.people = "", [], []
-        return rx.redirect(messages.conversation_link(conversation.id))
+        return rx.redirect(conversation_url(conversation.id))
 
     @rx.event
     @guarded

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import reflex as rx
 
 from govhub import clock
+from govhub.routes import directive_url
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
 from govhub.services.tasks import actions as tasks
@@ -280,7 +281,7 @@ class AssignState(AppState):
         row, ids = await self._call(lambda s, a: quick_assign.quick_assign(s, a, directive, spec, units))
         self.created_directive, self.picked = row.id, []
         self._toast("success", self._t("assign.done", n=len(ids)))
-        return rx.redirect(f"/directives/{row.id}")
+        return rx.redirect(directive_url(row.id))
 
 
 class FollowUpState(PagedState, AppState):

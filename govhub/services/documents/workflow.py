@@ -27,6 +27,7 @@ from govhub.models import (
 )
 from govhub.models.documents import DOC_TYPES
 from govhub.models.task import PRIORITIES
+from govhub.routes import document_url
 from govhub.services.core import audit, storage
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.notifications import notify
@@ -45,11 +46,6 @@ MAX_FILES = 30
 PAGE_SIZE = 20
 BOXES = ("mine", "progress", "issued", "received")
 OPEN_DOC_STATES = ("draft", "in_route", "returned")
-
-
-def doc_link(doc_id: int) -> str:
-    """The page of a document."""
-    return f"/documents/{doc_id}"
 
 
 def issuing_unit_for(session: Session, unit_id: int) -> Unit:
@@ -276,7 +272,7 @@ def do_submit(session: Session, actor: Official, doc_id: int, version: int) -> D
 def _notify_stage(session: Session, actor: Official, doc: Document, steps: list) -> None:
     for kind in ("review", "sign"):
         who = {o for s in steps if s.kind == kind for o in s.officials}
-        notify(session, who, f"doc_{kind}", actor=actor, link=doc_link(doc.id), title=doc.summary[:200])
+        notify(session, who, f"doc_{kind}", actor=actor, link=document_url(doc.id), title=doc.summary[:200])
 
 
 def _my_pending(session: Session, actor: Official, doc: Document, kinds: tuple[str, ...]) -> DocStep:
@@ -313,7 +309,7 @@ def _complete(session: Session, actor: Official, doc: Document, step: DocStep, c
                     .execution_options(synchronize_session=False))
     for kind in ("review", "sign"):
         notify(session, {s.assignee_id for s in nxt if s.kind == kind}, f"doc_{kind}", actor=actor,
-               link=doc_link(doc.id), title=doc.summary[:200])
+               link=document_url(doc.id), title=doc.summary[:200])
 
 
 def do_approve(session: Session, actor: Official, doc_id: int, version: int, comment: str = "") -> Document:
@@ -341,7 +337,7 @@ def do_return(session: Session, actor: Official, doc_id: int, version: int, comm
                     .values(state="void").execution_options(synchronize_session=False))
     doc.state, doc.stage = "returned", 0
     _record(session, actor, "returned", doc, step=step.id, text=comment[:1000])
-    notify(session, [doc.author_id], "doc_returned", actor=actor, link=doc_link(doc.id), title=doc.summary[:200])
+    notify(session, [doc.author_id], "doc_returned", actor=actor, link=document_url(doc.id), title=doc.summary[:200])
     return doc
 
 
@@ -391,9 +387,9 @@ def _issue(session: Session, actor: Official, doc: Document) -> None:
     session.flush()
     _record(session, actor, "issued", doc, number=number, symbol=doc.symbol)
     recipients = session.exec(select(DocRecipient.unit_id).where(DocRecipient.document_id == doc.id)).all()
-    notify(session, head_ids(session, recipients).values(), "doc_received", actor=actor, link=doc_link(doc.id),
+    notify(session, head_ids(session, recipients).values(), "doc_received", actor=actor, link=document_url(doc.id),
            title=doc.summary[:200], symbol=doc.symbol)
-    notify(session, [doc.author_id], "doc_issued", actor=actor, link=doc_link(doc.id), title=doc.summary[:200],
+    notify(session, [doc.author_id], "doc_issued", actor=actor, link=document_url(doc.id), title=doc.summary[:200],
            symbol=doc.symbol)
 
 

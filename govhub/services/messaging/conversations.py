@@ -33,6 +33,7 @@ from govhub.models import (
     Task,
     Unit,
 )
+from govhub.routes import conversation_url
 from govhub.services.core import audit
 from govhub.services.core.db_util import insert_ignore
 from govhub.services.core.errors import Invalid, NotFound
@@ -64,13 +65,6 @@ ALLOWED_TYPES = {
 MAGIC = {"pdf": (b"%PDF",), "png": (b"\x89PNG",), "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",),
          "zip": (b"PK",), "docx": (b"PK",), "xlsx": (b"PK",), "pptx": (b"PK",), "odt": (b"PK",), "ods": (b"PK",),
          "doc": (b"\xd0\xcf\x11\xe0",), "xls": (b"\xd0\xcf\x11\xe0",), "ppt": (b"\xd0\xcf\x11\xe0",)}
-
-
-def conversation_link(conversation_id: int) -> str:
-    return f"/messages/{conversation_id}"
-
-
-# ---------------------------------------------------------------------------------------------------- access
 
 
 def _member(session: Session, conversation_id: int, official_id: int) -> ConversationMember | None:
@@ -306,7 +300,7 @@ def mark_read(session: Session, actor: Official, conversation_id: int) -> None:
         ConversationMember.last_read_id < newest).values(last_read_id=newest))
     session.execute(update(Notification).where(
         Notification.recipient_id == actor.id, Notification.read_at.is_(None),
-        Notification.link == conversation_link(conversation.id)).values(read_at=clock.now()))
+        Notification.link == conversation_url(conversation.id)).values(read_at=clock.now()))
 
 
 def ack_status(session: Session, actor: Official, message_id: int) -> list[AckPerson]:
@@ -421,7 +415,7 @@ def do_send(session: Session, actor: Official, conversation_id: int, body: str, 
             ConversationMember.conversation_id == conversation.id)).all()
         title = title_of(session, actor, conversation) if conversation.kind != "direct" else actor.full_name
         notify(session, members, "instruction" if instruction else "message", actor=actor,
-               link=conversation_link(conversation.id), title=title, preview=text[:120] or "📎")
+               link=conversation_url(conversation.id), title=title, preview=text[:120] or "📎")
         session.flush()
     except BaseException:
         for path in written:  # the transaction is rolled back; leave no orphan file
@@ -445,7 +439,7 @@ def do_acknowledge(session: Session, actor: Official, message_id: int) -> None:
         ConversationMember.conversation_id == conversation.id, ConversationMember.official_id == actor.id,
         ConversationMember.last_read_id < message.id).values(last_read_id=message.id))
     audit.record(session, "message.acknowledged", actor_id=actor.id, object_type="message", object_id=message.id)
-    notify(session, [message.author_id], "instruction_ack", actor=actor, link=conversation_link(conversation.id),
+    notify(session, [message.author_id], "instruction_ack", actor=actor, link=conversation_url(conversation.id),
            preview=message.body[:120])
 
 

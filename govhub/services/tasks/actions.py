@@ -26,6 +26,7 @@ from govhub.models import (
     Unit,
 )
 from govhub.models.task import OPEN_STATES, PRIORITIES
+from govhub.routes import task_url
 from govhub.services.core import audit
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.core.notifications import notify, notify_many
@@ -45,11 +46,6 @@ from govhub.services.tasks.access import (
 
 WORKING_STATES = ("new", "received", "in_progress", "returned")
 MAX_TITLE, MAX_TEXT = 300, 10_000
-
-
-def task_link(task_id: int) -> str:
-    """The page of a task."""
-    return f"/tasks/{task_id}"
 
 
 def clean_text(value: object, limit: int, *, required: bool = False, key: str = "task.error.text") -> str:
@@ -117,7 +113,7 @@ def _change(session: Session, actor: Official, task_id: int, version: int | None
     tally.shift(session, [before], [tally.fact(session, task, before["source"])])
     _record(session, actor, action, task, **change.detail)
     if notice is not None:
-        notify(session, change.recipients, notice, actor=actor, task_id=task.id, link=task_link(task.id),
+        notify(session, change.recipients, notice, actor=actor, task_id=task.id, link=task_url(task.id),
                title=task.title, **change.params)
 
 
@@ -377,7 +373,7 @@ def create_tasks(session: Session, actor: Official, spec: NewTask, placements: l
     params = json.dumps({"title": spec.title, "actor": actor.full_name}, ensure_ascii=False)
     notify_many(session, [
         {"recipient_id": p.owner_id, "kind": "task_assigned", "task_id": t, "actor_id": actor.id, "params": params,
-         "link": task_link(t)} for t, p in zip(ids, placements, strict=True) if p.owner_id != actor.id])
+         "link": task_url(t)} for t, p in zip(ids, placements, strict=True) if p.owner_id != actor.id])
     return ids
 
 

@@ -18,12 +18,13 @@ from govhub import clock
 from govhub.config import get_settings
 from govhub.models import JobEffect, Official, PersonalReminder, Position, Task
 from govhub.models.task import OPEN_STATES
+from govhub.routes import task_url
 from govhub.services.core import audit, mail
 from govhub.services.core.db_util import claim_keys
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.notifications import notify_many
 from govhub.services.tasks.access import access_task
-from govhub.services.tasks.actions import clean_text, task_link
+from govhub.services.tasks.actions import clean_text
 
 OVERDUE_CATCH_UP_DAYS = 3
 
@@ -98,7 +99,7 @@ def deadline_effects(session: Session, today: date) -> list[Effect]:
     for task in rows:
         left = (task.deadline - today).days
         params = {"title": task.title, "deadline": _fmt(task.deadline)}
-        link = task_link(task.id)
+        link = task_url(task.id)
         if left < 0:
             for who in {task.owner_id, task.assigner_id} - {None}:
                 effects.append(Effect(f"overdue:{task.id}:{task.deadline}:{who}", who, "overdue", task.id, link,
@@ -203,7 +204,7 @@ def run_personal(session: Session, now: datetime | None = None) -> int:
     now = now or clock.now()
     due = session.exec(select(PersonalReminder, Task.title).join(Task, Task.id == PersonalReminder.task_id).where(
         PersonalReminder.sent_at.is_(None), PersonalReminder.remind_at <= now).limit(500)).all()
-    effects = [Effect(f"personal:{r.id}", r.official_id, "personal_reminder", r.task_id, task_link(r.task_id),
+    effects = [Effect(f"personal:{r.id}", r.official_id, "personal_reminder", r.task_id, task_url(r.task_id),
                       {"title": title, "note": r.note}) for r, title in due]
     delivered = _deliver(session, effects)
     for r, _ in due:
