@@ -23,6 +23,7 @@ from govhub.state.base import AppState, guarded
 from govhub.state.tasks import InboxState
 from tests.conftest import PG_URL
 from tests.pgkit import create_database, drop_database
+from tests.serverkit import NO_POSTGRES
 from tests.statekit import call, is_login_redirect, make_root, run, substate
 
 
@@ -32,7 +33,7 @@ def app_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('events') / 'events.db'}"
     elif not PG_URL:
-        pytest.skip("GOVHUB_TEST_DATABASE_URL is not set")
+        pytest.skip(NO_POSTGRES)
     else:
         url = create_database("govhub_events")
     upgrade(url)

@@ -19,6 +19,7 @@ from govhub.db import make_engine
 from govhub.migrations import alembic_config, current_revision, downgrade, script_location, upgrade
 from tests.conftest import PG_URL
 from tests.pgkit import create_database, drop_database
+from tests.serverkit import NO_POSTGRES
 
 # As govhub/alembic/env.py: indexes made by hand on one database kind only.
 DIALECT_ONLY_INDEXES = {"ix_official_search_trgm"}
@@ -35,7 +36,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
     if not PG_URL:
-        pytest.skip("GOVHUB_TEST_DATABASE_URL is not set")
+        pytest.skip(NO_POSTGRES)
     url = create_database("govhub_mig")
     try:
         yield url
