@@ -198,7 +198,7 @@ class AppState(rx.State):
 
 def _signed_in_id(token: str | None) -> int | None:
     with session_scope() as session:
-        official = official_for_token(session, token)
+        official = read_retrying(session, lambda s: official_for_token(s, token))
         return official.id if official else None
 
 
