@@ -9,14 +9,16 @@ PORT ?= 3000
 
 .PHONY: run test install install-dev migrate seed lint bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, each checked against its hash, then GovHub itself without resolving anything
+# (regenerating the lock files after a change of dependencies: see the README).
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 # The OpenID provider the single sign-on tests start (panva's oidc-provider, from the npm registry).

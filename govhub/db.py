@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from govhub.config import get_settings
+
+T = TypeVar("T")
 
 
 def normalize_url(url: str) -> str:
@@ -37,7 +41,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No ping on every checkout (a round trip per event): connections are replaced after half an hour, a
+    # disconnect seen by any statement makes the pool replace every older connection, and each event's first
+    # statement (the identity look-up, read only) is retried once on a fresh connection (``read_retrying``).
+    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
 
 
 @lru_cache
@@ -46,16 +53,38 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
+def new_session(engine: Engine | None = None) -> Session:
+    """A session on the process-wide engine (or ``engine``) that keeps its objects readable after commit."""
+    return Session(engine or get_engine(), expire_on_commit=False)
+
+
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+def transaction(session: Session) -> Iterator[Session]:
+    """Commit ``session`` on success, roll it back on any error, close it either way."""
+    with session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def session_scope(engine: Engine | None = None) -> AbstractContextManager[Session]:
+    """A session that commits on success and rolls back on any error."""
+    return transaction(new_session(engine))
+
+
+def read_retrying(session: Session, read: Callable[[Session], T]) -> T:
+    """``read(session)`` as the first, read-only statement of ``session``'s transaction, tried once more on a fresh
+    connection when the first one turns out dead (the database restarted, or dropped an idle connection)."""
+    try:
+        return read(session)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        session.rollback()
+        return read(session)
 
 
 def safe_url(url: str) -> str:

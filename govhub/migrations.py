@@ -1,25 +1,35 @@
-"""Running Alembic from code (the CLI, tests and `make run` use this)."""
+"""Running Alembic from code (the ``govhub`` command, tests and ``make run`` use this). The revisions ship inside the
+package (``govhub/alembic``), so an installed GovHub migrates without the source tree."""
 
 from __future__ import annotations
 
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from alembic import command
-from govhub.config import PROJECT_DIR, get_settings
+from govhub.config import get_settings
 from govhub.db import make_engine
 
 
+def script_location() -> Path:
+    """The folder holding ``env.py`` and ``versions/``, wherever the package is installed."""
+    return Path(str(files("govhub") / "alembic"))
+
+
 def alembic_config(url: str | None = None) -> Config:
-    """The project's Alembic config, pointed at ``url`` (default: the configured database)."""
-    cfg = Config(str(PROJECT_DIR / "alembic.ini"))
-    cfg.set_main_option("script_location", str(PROJECT_DIR / "alembic"))
+    """GovHub's Alembic config, pointed at ``url`` (default: the configured database)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location()))
+    cfg.set_main_option("path_separator", "os")
     cfg.attributes["url"] = url or get_settings().database_url
     return cfg
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``."""
+    """Apply migrations up to ``revision``, each in its own transaction."""
     command.upgrade(alembic_config(url), revision)
 
 

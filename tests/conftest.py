@@ -1,5 +1,6 @@
-"""Shared fixtures: a migrated, seeded database per backend (SQLite always, PostgreSQL when configured),
-and a session per test inside a transaction that is rolled back afterwards."""
+"""Shared fixtures: a migrated, seeded database per backend (SQLite always, PostgreSQL when a server answers: see
+tests/serverkit.py), and a session per test inside a transaction that is rolled back afterwards. At the end, a list
+of what was skipped and why; under CI=true a skip for a missing server fails the run."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from govhub.db import make_engine  # noqa: E402
 from govhub.demo.city import seed_demo  # noqa: E402
 from govhub.migrations import upgrade  # noqa: E402
 from govhub.models import Official  # noqa: E402
+from tests.serverkit import MISSING_SERVER_REASONS, NO_POSTGRES, in_ci, own_postgres_database  # noqa: E402
 
-PG_URL = os.environ.get("GOVHUB_TEST_DATABASE_URL")
+PG_URL = own_postgres_database()
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -41,7 +43,7 @@ def backend_url(name: str, tmp: Path) -> str:
     if name == "sqlite":
         return f"sqlite:///{tmp / 'unit.db'}"
     if not PG_URL:
-        pytest.skip("GOVHUB_TEST_DATABASE_URL is not set")
+        pytest.skip(NO_POSTGRES)
     reset_postgres(PG_URL)
     return PG_URL
 
@@ -83,3 +85,33 @@ def official(session: Session):
         return found
 
     return get
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
+    """Under CI=true, a test skipped because a database server is missing fails instead."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and in_ci() and _skip_reason(report) in MISSING_SERVER_REASONS:
+        report.outcome = "failed"
+        report.longrepr = f"CI=true and a server this test needs is missing: {_skip_reason(report)}"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    """What was skipped and why, one line per reason."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    by_reason: dict[str, int] = {}
+    for report in skipped:
+        reason = _skip_reason(report)
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    terminalreporter.section("skipped, and why")
+    for reason, count in sorted(by_reason.items(), key=lambda kv: -kv[1]):
+        terminalreporter.write_line(f"{count:5d}  {reason}")

@@ -19,6 +19,7 @@ from govhub.services.core import storage
 from govhub.services.documents import workflow as D
 from tests.conftest import PG_URL
 from tests.pgkit import create_database, drop_database
+from tests.serverkit import NO_POSTGRES
 
 THREADS = 12
 
@@ -27,7 +28,7 @@ THREADS = 12
 def pg_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """A fresh PostgreSQL database (created and dropped here) with one ward, its head and a drafter."""
     if not PG_URL:
-        pytest.skip("GOVHUB_TEST_DATABASE_URL is not set")
+        pytest.skip(NO_POSTGRES)
     monkeypatch.setattr(storage, "_store", storage.LocalFileStore(tmp_path / "files"))
     url = create_database("govhub_docnum")
     engine = None

@@ -5,28 +5,17 @@ its bell updated live."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.serverkit import NO_REDIS, redis_answers, redis_url
 from tests.statekit import run
 
 pytest.importorskip("socketio")
-REDIS = os.environ.get("GOVHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_up() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis")
+REDIS = redis_url()
+pytestmark = pytest.mark.skipif(not redis_answers(), reason=NO_REDIS)
 
 
 def _private_redis_url() -> str:

@@ -42,8 +42,9 @@ from govhub.models import Notification, Official, OutboxEmail, PersonalReminder,
 from tests.conftest import PG_URL
 from tests.netkit import free_port
 from tests.pgkit import create_database, drop_database
+from tests.serverkit import NO_POSTGRES
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="GOVHUB_TEST_DATABASE_URL is not set")
+pytestmark = pytest.mark.skipif(not PG_URL, reason=NO_POSTGRES)
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS = 20  # deadlines in the batch; the busiest day (overdue: owner and assigner) stays within one outbox drain

@@ -26,6 +26,7 @@ from govhub.services.core.errors import Conflict, GovHubError
 from govhub.services.tasks import actions as T
 from tests.conftest import PG_URL
 from tests.pgkit import create_database, drop_database
+from tests.serverkit import NO_POSTGRES
 
 SAIGON = "26740"
 
@@ -37,7 +38,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         url = f"sqlite:///{tmp_path_factory.mktemp('race') / 'race.db'}"
     else:
         if not PG_URL:
-            pytest.skip("GOVHUB_TEST_DATABASE_URL is not set")
+            pytest.skip(NO_POSTGRES)
         url = create_database("govhub_race")
     upgrade(url)
     eng = make_engine(url)

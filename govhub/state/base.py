@@ -7,6 +7,7 @@ import functools
 import logging
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
@@ -14,9 +15,11 @@ from urllib.parse import quote
 
 import reflex as rx
 from reflex.event import EventSpec
+from sqlmodel import Session
 
-from govhub.db import session_scope
+from govhub.db import new_session, read_retrying, session_scope, transaction
 from govhub.i18n import LOCALES, normalize_locale, translate
+from govhub.models import Official
 from govhub.realtime.registry import get_registry
 from govhub.routes import safe_next
 from govhub.services.core import audit
@@ -40,6 +43,33 @@ def session_token(cookie_header: str) -> str | None:
         return None
     morsel = jar.get(COOKIE_NAME)
     return morsel.value if morsel else None
+
+
+@dataclass
+class _EventIdentity:
+    """Who is asking, found once per event by ``guarded``, and the open transaction that found them: the event's
+    first service call continues that transaction; any later call starts its own."""
+
+    actor: Official
+    actor_id: int  # kept apart: a failed call's rollback expires ``actor``
+    session: Session | None
+
+
+_event_identity: ContextVar[_EventIdentity | None] = ContextVar("govhub_event_identity", default=None)
+
+
+def _look_up(token: str | None) -> tuple[Session, Official]:
+    """Open a transaction and find the official behind ``token`` in it (``NotSignedIn``, closed, when none)."""
+    session = new_session()
+    try:
+        actor = read_retrying(session, lambda s: official_for_token(s, token))
+    except BaseException:
+        session.close()
+        raise
+    if actor is None:
+        session.close()
+        raise NotSignedIn()
+    return session, actor
 
 
 @dataclass
@@ -79,12 +109,19 @@ class AppState(rx.State):
         self.notice = Notice(id=secrets.token_hex(8), level=level, text=text)
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(session, actor, *args)`` off the event loop for the signed-in official, in one transaction."""
+        """Run ``fn(session, actor, *args)`` off the event loop for the signed-in official, in one transaction
+        (under ``guarded``, the official found for this event and, for its first call, the same transaction)."""
+        event = _event_identity.get()
         token = self._token()
+        event_session = None
+        if event is not None:
+            event_session, event.session = event.session, None
 
         def work() -> T:
-            with session_scope() as session:
-                actor = official_for_token(session, token)
+            session, actor = _look_up(token) if event is None else (event_session or new_session(), None)
+            with transaction(session):
+                if event is not None:  # a later call of the same event reloads the official by id
+                    actor = event.actor if event_session is not None else session.get(Official, event.actor_id)
                 if actor is None:
                     raise NotSignedIn()
                 return fn(session, actor, *args)
@@ -106,10 +143,6 @@ class AppState(rx.State):
     def _to_login(self) -> EventSpec:
         """Send the browser to sign in, and back here afterwards."""
         return rx.redirect(f"/login?next={quote(self.router.url.path or '/')}", replace=True)
-
-    async def _check(self) -> None:
-        """Refuse unless a live session is behind this browser."""
-        await self._call(lambda _session, _actor: None)
 
     def _apply_me(self, card: MeCard, official_id: int) -> None:
         if official_id != self._official_id:
@@ -165,35 +198,36 @@ class AppState(rx.State):
 
 def _signed_in_id(token: str | None) -> int | None:
     with session_scope() as session:
-        official = official_for_token(session, token)
+        official = read_retrying(session, lambda s: official_for_token(s, token))
         return official.id if official else None
 
 
-def _audit_refusal(token: str | None, handler: str, client_ip: str) -> None:
+def _audit_refusal(actor_id: int, handler: str, client_ip: str) -> None:
     """Record that a signed-in official was refused something (who, what, from where; the row has the time)."""
     with session_scope() as session:
-        actor = official_for_token(session, token)
-        if actor is not None:
-            audit.record(session, "access.refused", actor_id=actor.id, detail={"handler": handler},
-                         client_ip=client_ip)
+        audit.record(session, "access.refused", actor_id=actor_id, detail={"handler": handler}, client_ip=client_ip)
 
 
 def guarded(fn: Callable) -> Callable:
-    """A handler for signed-in officials only: the session is checked before anything else runs, and
-    refusals become a redirect to sign-in or a message, never a traceback in the browser. A refusal of a
-    signed-in official ("not found or not allowed") is audited; anything unexpected is logged with its
-    traceback here and shown there as a plain message."""
+    """A handler for signed-in officials only: the session is checked before anything else runs (once per event,
+    in the transaction the handler's first service call continues), and refusals become a redirect to sign-in or
+    a message, never a traceback in the browser. A refusal of a signed-in official ("not found or not allowed")
+    is audited; anything unexpected is logged with its traceback here and shown there as a plain message."""
 
     @functools.wraps(fn)
     async def wrapper(self: AppState, *args: Any, **kwargs: Any):
+        event: _EventIdentity | None = None
+        reset = None
         try:
-            await self._check()
+            session, actor = await asyncio.to_thread(_look_up, self._token())
+            event = _EventIdentity(actor, actor.id, session)
+            reset = _event_identity.set(event)
             return await fn(self, *args, **kwargs)
         except NotSignedIn:
             return self._to_login()
         except GovHubError as exc:
-            if isinstance(exc, NotFound):
-                await asyncio.to_thread(_audit_refusal, self._token(), f"{type(self).__name__}.{fn.__name__}",
+            if isinstance(exc, NotFound) and event is not None:
+                await asyncio.to_thread(_audit_refusal, event.actor_id, f"{type(self).__name__}.{fn.__name__}",
                                         self._client_ip())
             return self._toast("error", self._t(exc.key, **exc.params))
         except (TypeError, ValueError, OverflowError) as exc:
@@ -202,5 +236,10 @@ def guarded(fn: Callable) -> Callable:
         except Exception:  # noqa: BLE001  (the browser gets a message, the log gets the traceback)
             log.exception("unexpected error in %s", fn.__name__)
             return self._toast("error", self._t("error.generic"))
+        finally:
+            if reset is not None:
+                _event_identity.reset(reset)
+            if event is not None and event.session is not None:  # no service call continued it
+                await asyncio.to_thread(event.session.close)
 
     return wrapper

@@ -1,7 +1,7 @@
 """org chart, sign-in and audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 10:49:39.094127
 """
 from __future__ import annotations
@@ -9,9 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
-import govhub.models.base
-
 
 revision = '0001'
 down_revision = None
@@ -25,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('client_ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('success', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempt'))
     )
@@ -82,8 +79,8 @@ def upgrade() -> None:
     sa.Column('name_folded', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('search_text', sqlmodel.sql.sqltypes.AutoString(length=800), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['position_id'], ['position.id'], name=op.f('fk_official_position_id_position')),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_official_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_official')),
@@ -95,7 +92,7 @@ def upgrade() -> None:
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('object_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -113,9 +110,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('official_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', govhub.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('client_ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),

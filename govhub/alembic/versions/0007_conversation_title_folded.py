@@ -6,9 +6,11 @@ Create Date: 2026-11-28 16:00:00
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
 import sqlmodel
-
 from alembic import op
 
 revision = '0007_conversation_title_folded'
@@ -17,6 +19,16 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+_SPACES = re.compile(r'\s+')
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics (a copy of govhub/services/text.py's ``fold`` at this revision,
+    so that a later change to the live code cannot change what this revision does)."""
+    text = text.replace('đ', 'd').replace('Đ', 'D')
+    decomposed = unicodedata.normalize('NFD', text)
+    stripped = ''.join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(' ', stripped.lower()).strip()
 
 
 def upgrade() -> None:
@@ -24,8 +36,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('title_folded', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False,
                                       server_default=''))
     # Fold the titles already there (direct conversations have none: they are found by the other person's name).
-    from govhub.services.core.text import fold
-
     conn = op.get_bind()
     conversation = sa.table('conversation', sa.column('id', sa.Integer), sa.column('title', sa.String),
                             sa.column('title_folded', sa.String), sa.column('kind', sa.String))

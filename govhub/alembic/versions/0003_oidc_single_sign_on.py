@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlmodel
-
-import govhub.models.base
 from alembic import op
 
 revision = '0003_oidc'
@@ -26,9 +24,9 @@ def upgrade() -> None:
     sa.Column('code_verifier', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
     sa.Column('next_path', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('client_ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', govhub.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_login')),
     sa.UniqueConstraint('state_hash', name=op.f('uq_oidc_login_state_hash'))
     )
@@ -40,8 +38,8 @@ def upgrade() -> None:
     sa.Column('issuer', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('official_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['official_id'], ['official.id'], name=op.f('fk_oidc_identity_official_id_official')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_identity')),
     sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_oidc_identity_issuer_subject'))

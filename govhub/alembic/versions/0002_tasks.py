@@ -10,9 +10,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import govhub.models.base
-
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
@@ -28,7 +25,7 @@ def upgrade() -> None:
     sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['official.id'], name=op.f('fk_directive_created_by_id_official')),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_directive_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directive'))
@@ -51,10 +48,10 @@ def upgrade() -> None:
     sa.Column('progress', sa.Integer(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('title_folded', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('created_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('submitted_at', govhub.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('done_at', govhub.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('done_on', sa.Date(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assigner_id'], ['official.id'], name=op.f('fk_task_assigner_id_official')),
@@ -80,7 +77,7 @@ def upgrade() -> None:
     sa.Column('new_deadline', sa.Date(), nullable=True),
     sa.Column('changed_by_id', sa.Integer(), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-    sa.Column('at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['changed_by_id'], ['official.id'], name=op.f('fk_deadline_change_changed_by_id_official')),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_deadline_change_task_id_task')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_change'))
@@ -98,8 +95,8 @@ def upgrade() -> None:
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('decision_note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-    sa.Column('decided_at', govhub.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['decider_id'], ['official.id'], name=op.f('fk_extension_request_decider_id_official')),
     sa.ForeignKeyConstraint(['requested_by_id'], ['official.id'], name=op.f('fk_extension_request_requested_by_id_official')),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_extension_request_task_id_task')),
@@ -117,8 +114,8 @@ def upgrade() -> None:
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('params', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('link', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('created_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', govhub.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['official.id'], name=op.f('fk_notification_actor_id_official')),
     sa.ForeignKeyConstraint(['recipient_id'], ['official.id'], name=op.f('fk_notification_recipient_id_official')),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_notification_task_id_task')),
@@ -134,7 +131,7 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('percent', sa.Integer(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
-    sa.Column('at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['official.id'], name=op.f('fk_progress_report_author_id_official')),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_progress_report_task_id_task')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_progress_report'))

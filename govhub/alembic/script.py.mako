@@ -9,8 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
-import govhub.models.base
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

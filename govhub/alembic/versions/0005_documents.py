@@ -10,9 +10,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import govhub.models.base
-
-
 revision = '0005_documents'
 down_revision = '0004_messages'
 branch_labels = None
@@ -39,7 +36,7 @@ def upgrade() -> None:
     sa.Column('is_default', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['official.id'], name=op.f('fk_doc_route_created_by_id_official')),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_doc_route_unit_id_unit')),
@@ -83,11 +80,11 @@ def upgrade() -> None:
     sa.Column('number', sa.Integer(), nullable=True),
     sa.Column('symbol', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('symbol_folded', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('issued_at', govhub.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('issued_on', sa.Date(), nullable=True),
     sa.Column('directive_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['official.id'], name=op.f('fk_document_author_id_official')),
     sa.ForeignKeyConstraint(['directive_id'], ['directive.id'], name=op.f('fk_document_directive_id_directive')),
@@ -114,7 +111,7 @@ def upgrade() -> None:
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('storage_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
-    sa.Column('uploaded_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_doc_file_document_id_document')),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['official.id'], name=op.f('fk_doc_file_uploaded_by_id_official')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_doc_file')),
@@ -140,7 +137,7 @@ def upgrade() -> None:
     sa.Column('assignee_id', sa.Integer(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
-    sa.Column('acted_at', govhub.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acted_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['official.id'], name=op.f('fk_doc_step_assignee_id_official')),
     sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_doc_step_document_id_document')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_doc_step'))
@@ -155,7 +152,7 @@ def upgrade() -> None:
     sa.Column('step_id', sa.Integer(), nullable=False),
     sa.Column('file_id', sa.Integer(), nullable=False),
     sa.Column('signer_id', sa.Integer(), nullable=False),
-    sa.Column('signed_at', govhub.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('seal', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
