@@ -240,11 +240,6 @@ def contact(session: Session, official_id: int) -> OfficialCard:
     return card
 
 
-def positions(session: Session) -> list[tuple[int, str]]:
-    """Every position as (id, title), highest rank first."""
-    return [(p.id, p.title) for p in session.exec(select(Position).order_by(Position.rank, Position.title)).all()]
-
-
 def search_text_for(official: Official, position: Position, unit: Unit, extra: list[str] | None = None) -> str:
     """The folded text the search matches: name, position, unit, phone, email, concurrent posts."""
     parts = [official.full_name, position.title, unit.name, unit.code, official.phone.replace(" ", ""),
@@ -338,10 +333,24 @@ def update_contact(
     return contact(session, target.id)
 
 
-def grantable_positions(session: Session, actor: Official, target: Official) -> list[tuple[int, str]]:
-    """The positions the edit form offers for ``target``: their current one and those ``actor`` may give them."""
-    return [(p.id, p.title) for p in session.exec(select(Position).order_by(Position.rank, Position.title)).all()
-            if p.id == target.position_id or not post_change_refusal(session, actor, target, target.unit_id, p)]
+@dataclass
+class EditOptions:
+    """What the edit form of one entry offers: the positions (id, title) and whether the e-mail is locked."""
+
+    positions: list[tuple[int, str]]
+    email_locked: bool
+
+
+def edit_options(session: Session, actor: Official, official_id: int) -> EditOptions:
+    """The entry's current position and those ``actor`` may give it, highest first; NotFound if not theirs."""
+    target = session.get(Official, int(official_id))
+    if target is None or not target.active or not can_edit_entry(session, actor, target):
+        raise NotFound()
+    rows = session.exec(select(Position).order_by(Position.rank, Position.title)).all()
+    return EditOptions(
+        positions=[(p.id, p.title) for p in rows
+                   if p.id == target.position_id or not post_change_refusal(session, actor, target, target.unit_id, p)],
+        email_locked=link_field_locked(actor) == "email")
 
 
 def contact_for(session: Session, actor: Official, official_id: int) -> tuple[OfficialCard, bool]:
