@@ -206,7 +206,7 @@ def test_documents_and_their_files(session: Session, data: st.DataObject) -> Non
                 (p, spec)
         # the file (page and /files/<id> share access_file) and every list, for a few officials drawn: a document
         # is listed exactly where the plain rule says
-        for p in picks(data.draw, w.people, 6):
+        for n, p in enumerate(picks(data.draw, w.people, 6, 3)):
             actor, expected = as_official(session, p), may_see_document(w, p, spec)
             try:
                 D.access_file(session, actor, file_id)
@@ -214,7 +214,7 @@ def test_documents_and_their_files(session: Session, data: st.DataObject) -> Non
             except NotFound:
                 file = False
             assert file == expected, (p, spec, "file")
-            for box in D.BOXES:
+            for box in D.BOXES if n < 2 else ():
                 listed = doc_id in {r.id for r in D.list_documents(session, actor, box, page_size=1000).rows}
                 assert listed == (expected and in_box(w, p, spec, box)), (p, spec, box)
     finally:
