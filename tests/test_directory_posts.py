@@ -200,6 +200,10 @@ def test_with_sso_a_unit_admin_cannot_change_the_linking_email(session: Session,
     assert edit(session, official("admin"), official("cv.saigon"), email="new@tphcm.gov.vn").email == \
         "new@tphcm.gov.vn"
     assert not directory.edit_options(session, official("admin"), target.id).email_locked
+    # nor give a new entry an address the directory already holds (its owner's sign-in would become ambiguous)
+    assert import_rows(session, actor, f"new.one,Trần Văn Mới,{SAIGON}-P2,can_su,,CT.SAIGON@tphcm.gov.vn") == [
+        RejectedRow(2, "new.one", "directory.error.email_taken")]
+    assert import_rows(session, actor, f"new.one,Trần Văn Mới,{SAIGON}-P2,can_su,,new.one@tphcm.gov.vn") == []
 
 
 def test_without_sso_the_unit_admin_keeps_the_email(session: Session, official: GetOfficial) -> None:

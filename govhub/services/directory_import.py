@@ -7,7 +7,7 @@ import io
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from govhub.models import AuditEvent, Official, OfficialPost, Position, Unit
@@ -22,7 +22,7 @@ from govhub.services.directory import (
     search_text_for,
 )
 from govhub.services.errors import GovHubError, Invalid
-from govhub.services.org import can_administer_unit, can_edit_entry, post_change_refusal
+from govhub.services.org import can_administer_unit, can_edit_entry, link_field_locked, post_change_refusal
 from govhub.services.text import fold
 
 COLUMNS = ("username", "full_name", "unit_code", "position_code", "phone", "email")
@@ -72,6 +72,13 @@ def import_csv(session: Session, actor: Official, text: str, *, client_ip: str =
     positions = {p.code: p for p in session.exec(select(Position)).all()}
     names = {r.get("username", "").lower() for r in rows}
     existing = {o.username: o for o in session.exec(select(Official).where(Official.username.in_(names))).all()}
+    # With single sign-on linking by e-mail, a unit administrator's new entry may not take an address already in
+    # the directory (sign-in by that address would become ambiguous for its owner).
+    taken: set[str] = set()
+    if link_field_locked(actor) == "email":
+        emails = {r.get("email", "").strip().lower() for r in rows} - {""}
+        taken = {e.lower() for e in session.exec(select(Official.email).where(
+            func.lower(Official.email).in_(emails))).all()} if emails else set()
     allowed_units = {code for code, u in units.items() if can_administer_unit(session, actor, u.id)}
     report = ImportReport()
     seen: set[str] = set()
@@ -101,6 +108,8 @@ def import_csv(session: Session, actor: Official, text: str, *, client_ip: str =
             row["phone"], row["email"] = clean_phone(row.get("phone", "")), clean_email(row.get("email", ""))
             if target is not None:
                 check_link_field(actor, target, row["email"])
+            elif row["email"].lower() in taken:
+                raise Invalid("directory.error.email_taken")
         except GovHubError as exc:
             report.rejected.append(RejectedRow(line=line, username=username[:64], reason=exc.key))
             continue
