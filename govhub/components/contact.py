@@ -105,7 +105,10 @@ def _edit() -> rx.Component:
                 width="100%",
             ),
             _field("directory.field.phone", "phone", c.phone, max_length=40, type="tel"),
-            _field("directory.field.email", "email", c.email, max_length=200, type="email"),
+            _field("directory.field.email", "email", c.email, max_length=200, type="email",
+                   read_only=ContactState.email_locked),
+            rx.cond(ContactState.email_locked,
+                    rx.text(t("directory.field.email_locked"), size="1", color_scheme="gray", id="edit-email-locked")),
             rx.hstack(
                 rx.button(t("common.cancel"), type="button", variant="soft", color_scheme="gray",
                           on_click=ContactState.cancel_edit),

@@ -101,6 +101,7 @@ class ContactState(AppState):
     can_edit: bool = False
     editing: bool = False
     positions: list[list[str]] = []
+    email_locked: bool = False
 
     @rx.event
     @guarded
@@ -127,7 +128,9 @@ class ContactState(AppState):
         _card, can_edit = await self._call(lambda s, a: directory.contact_for(s, a, oid))
         if not can_edit:
             return
-        self.positions = [[str(i), title] for i, title in await self._call(lambda s, a: directory.positions(s))]
+        options = await self._call(lambda s, a: directory.edit_options(s, a, oid))
+        self.positions = [[str(i), title] for i, title in options.positions]
+        self.email_locked = options.email_locked
         self.editing = True
 
     @rx.event

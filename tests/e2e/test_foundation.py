@@ -177,3 +177,35 @@ def test_unit_admin_imports_a_csv(page: Page, tmp_path, viewport: str) -> None: 
     wait_hydrated(page)
     page.fill("#directory-search", phone.replace(" ", ""))
     expect(page.locator(".official-row").first).to_contain_text("Nguyễn Văn An")
+
+
+def test_unit_admin_gives_no_leading_post_and_cannot_promote_himself(page: Page, tmp_path, viewport: str) -> None:  # noqa: ANN001
+    """Issue 12, B2: the edit form offers a unit administrator no head's or deputy's position, and a CSV row moving
+    him into the ward as its chairman is refused, in Vietnamese, with nothing imported."""
+    sign_in(page, "tp1.saigon", then="/directory")
+    page.goto("/directory")
+    wait_hydrated(page)
+    page.fill("#directory-search", "cv.saigon")
+    page.locator(".official-row").first.click()
+    page.click("#contact-edit")
+    page.get_by_role("dialog").get_by_role("combobox").click()
+    options = page.get_by_role("option")
+    expect(options.filter(has_text="Chuyên viên chính")).to_have_count(1)
+    titles = options.all_inner_texts()
+    assert not [t for t in titles if t.startswith(("Chủ tịch", "Phó Chủ tịch", "Trưởng phòng", "Phó Trưởng phòng",
+                                                   "Chánh Văn phòng", "Phó Chánh Văn phòng", "Giám đốc"))], titles
+    shot(page, "contact-edit-positions")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    row = tmp_path / "self.csv"
+    row.write_text("username,full_name,unit_code,position_code\n"
+                   "tp1.saigon,Kẻ Tự Phong,26740,chu_tich\n", encoding="utf-8")
+    page.goto("/directory")
+    wait_hydrated(page)
+    page.click("#open-import")
+    page.wait_for_selector("#import-submit")
+    page.set_input_files("input[type=file]", str(row))
+    page.click("#import-submit")
+    expect(page.locator("#import-rejected")).to_be_visible()
+    expect(page.get_by_role("cell", name="Không ai tự đổi đơn vị hoặc chức vụ của chính mình")).to_be_visible()
+    shot(page, "import-own-post-refused")

@@ -156,3 +156,20 @@ def test_a_tampered_state_in_the_browser_is_refused(page: Page) -> None:
     expect(page.locator("#sso-error")).to_contain_text("Không đăng nhập được")
     expect(page.locator("#me-name")).to_have_count(0)
     assert not [c for c in page.context.cookies() if c["name"] == "govhub_session"]
+
+
+def test_with_sso_a_unit_admin_sees_the_linking_email_locked(page: Page, viewport: str) -> None:
+    """Issue 12: with single sign-on the e-mail links the account, so the unit administrator's edit form shows it
+    read-only, saying why (the server refuses a change anyway: tests/test_directory_posts.py)."""
+    page.goto("/login?next=/directory")
+    wait_hydrated(page)
+    page.get_by_role("link", name=SSO_BUTTON).click()
+    sign_in_at_provider(page, "tp1.saigon@tphcm.gov.vn")
+    page.wait_for_url(re.compile(r"/directory/?$"))
+    wait_hydrated(page)
+    page.fill("#directory-search", "cv.saigon")
+    page.locator(".official-row").first.click()
+    page.click("#contact-edit")
+    expect(page.locator("#edit-email")).to_have_attribute("readonly", "")
+    expect(page.locator("#edit-email-locked")).to_contain_text("đăng nhập một lần")
+    shot(page, "contact-edit-email-locked")

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, exists, func, insert, or_, update
+from sqlalchemy import and_, exists, false, func, insert, or_, update
 from sqlmodel import Session, select
 
 from govhub import clock
@@ -36,7 +36,7 @@ from govhub.services.core.versioning import claim_version
 from govhub.services.documents import route_templates as doc_routes
 from govhub.services.documents.registers import drafting_code, format_symbol, next_number, series_for
 from govhub.services.documents.signing import DEFAULT_METHOD, SignRequest, get_signer
-from govhub.services.org.structure import ancestors_of_any, unit_ancestors
+from govhub.services.org.structure import member_units, units_below
 from govhub.services.tasks.access import head_ids, is_leader
 
 MAX_SUMMARY = 1000
@@ -63,27 +63,39 @@ def issuing_unit_for(session: Session, unit_id: int) -> Unit:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _on_route(session: Session, actor: Official, doc_id: int) -> bool:
-    return session.exec(select(DocStep.id).where(DocStep.document_id == doc_id, DocStep.assignee_id == actor.id)
-                        .limit(1)).first() is not None
+def visible_clause(session: Session, actor: Official):  # noqa: ANN201 (a SQL condition on Document)
+    """Which documents ``actor`` may see, as one SQL condition: the rule, stated once. ``can_see_document`` and
+    every list apply it, so a page, a file download and a list never disagree.
+
+    An active official sees a document when they
+    - wrote it, or hold (or held) a step of its route, in any round;
+    - lead (role leader or unit head) the unit that drafted or issues it, or a unit above that one: a ward's
+      chairman sees what its divisions draft, the city's Standing Committee what any department or ward drafts;
+    - once it is issued, are a member of the issuing unit or of a unit it was sent to. A member of a unit is an
+      official of that unit or of one of its divisions (``org.member_units``): the staff of Sở Tài chính's
+      divisions read what is sent to Sở Tài chính, but nobody is a member of the city by being in a ward or a
+      department, so what the city issues or receives is not theirs unless it is sent to their own unit.
+    Nobody else: not other units' officials, not leaders of units beside or below the document's."""
+    if not actor.active:
+        return false()
+    members = member_units(session, actor.unit_id)
+    conds = [
+        Document.author_id == actor.id,
+        exists().where(DocStep.document_id == Document.id, DocStep.assignee_id == actor.id),
+        and_(Document.state == "issued", or_(
+            Document.issuing_unit_id.in_(members),
+            exists().where(DocRecipient.document_id == Document.id, DocRecipient.unit_id.in_(members)))),
+    ]
+    if is_leader(actor):
+        below = units_below(actor.unit_id)
+        conds.append(or_(Document.drafting_unit_id.in_(below), Document.issuing_unit_id.in_(below)))
+    return or_(*conds)
 
 
 def can_see_document(session: Session, actor: Official, doc: Document) -> bool:
-    """The author; everyone on its route; leaders of the drafting or issuing unit or above; and once issued,
-    the officials of the issuing unit and of the units it was sent to."""
-    if not actor.active:
-        return False
-    if doc.author_id == actor.id or _on_route(session, actor, doc.id):
-        return True
-    if is_leader(actor) and actor.unit_id in ancestors_of_any(session, [doc.drafting_unit_id, doc.issuing_unit_id]):
-        return True
-    if doc.state != "issued":
-        return False
-    mine = set(unit_ancestors(session, actor.unit_id))
-    if doc.issuing_unit_id in mine:
-        return True
-    recipients = session.exec(select(DocRecipient.unit_id).where(DocRecipient.document_id == doc.id)).all()
-    return bool(mine & set(recipients))
+    """Whether ``actor`` may see ``doc`` (the rule is ``visible_clause``)."""
+    return session.exec(select(Document.id).where(Document.id == doc.id, visible_clause(session, actor))
+                        ).first() is not None
 
 
 def access_document(session: Session, actor: Official, doc_id: int) -> Document:
@@ -443,7 +455,7 @@ class DocPage:
 
 def _box_filter(session: Session, actor: Official, box: str):  # noqa: ANN202
     on_route = exists().where(DocStep.document_id == Document.id, DocStep.assignee_id == actor.id)
-    issuing = issuing_unit_for(session, actor.unit_id).id
+    members = member_units(session, actor.unit_id)
     if box == "mine":
         return Document.author_id == actor.id
     if box == "progress":
@@ -452,11 +464,10 @@ def _box_filter(session: Session, actor: Official, box: str):  # noqa: ANN202
             mine += [Document.drafting_unit_id == actor.unit_id, Document.issuing_unit_id == actor.unit_id]
         return and_(Document.state.in_(("in_route", "returned")), or_(*mine))
     if box == "issued":
-        return and_(Document.state == "issued", Document.issuing_unit_id == issuing)
+        return and_(Document.state == "issued", Document.issuing_unit_id.in_(members))
     if box == "received":
-        units = {actor.unit_id, issuing}
         return and_(Document.state == "issued", exists().where(DocRecipient.document_id == Document.id,
-                                                               DocRecipient.unit_id.in_(units)))
+                                                               DocRecipient.unit_id.in_(members)))
     raise ValueError("unknown box")
 
 
@@ -472,13 +483,13 @@ def _number_query(query: str) -> str:
 def list_documents(session: Session, actor: Official, box: str = "mine", query: str = "", doc_type: str = "",
                    page: int = 1, page_size: int = PAGE_SIZE) -> DocPage:
     """One of the lists (mine, in progress, issued by my unit, received by my unit), searchable by number and
-    symbol, summary and type, newest first."""
+    symbol, summary and type, newest first. Every list is cut to what ``visible_clause`` lets the official see."""
     if box not in BOXES:
         raise ValueError("unknown box")
     if doc_type and doc_type not in DOC_TYPES:
         raise ValueError("unknown type")
     page = max(1, min(int(page), 10_000))
-    conds = [_box_filter(session, actor, box)]
+    conds = [_box_filter(session, actor, box), visible_clause(session, actor)]
     if doc_type:
         conds.append(Document.doc_type == doc_type)
     number = _number_query(query)

@@ -13,7 +13,15 @@ from govhub.models import Official, OfficialPost, Position, Unit
 from govhub.services.core import audit
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.core.text import fold, like_escape, search_words
-from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS, can_administer_unit, unit_ancestors
+from govhub.services.org.structure import (
+    LEADING_KINDS,
+    LOCAL_KINDS,
+    can_administer_unit,
+    can_edit_entry,
+    link_field_locked,
+    post_change_refusal,
+    unit_ancestors,
+)
 
 PAGE_SIZE = 20
 
@@ -232,11 +240,6 @@ def contact(session: Session, official_id: int) -> OfficialCard:
     return card
 
 
-def positions(session: Session) -> list[tuple[int, str]]:
-    """Every position as (id, title), highest rank first."""
-    return [(p.id, p.title) for p in session.exec(select(Position).order_by(Position.rank, Position.title)).all()]
-
-
 def search_text_for(official: Official, position: Position, unit: Unit, extra: list[str] | None = None) -> str:
     """The folded text the search matches: name, position, unit, phone, email, concurrent posts."""
     parts = [official.full_name, position.title, unit.name, unit.code, official.phone.replace(" ", ""),
@@ -272,38 +275,89 @@ def clean_email(email: str) -> str:
     return email
 
 
+ENTRY_FIELDS = ("full_name", "phone", "email", "unit_id", "position_id")
+
+
+def entry_of(official: Official) -> dict[str, object]:
+    """The fields of a directory entry that edits and imports change (what their audit rows compare)."""
+    return {name: getattr(official, name) for name in ENTRY_FIELDS}
+
+
+def entry_change(before: dict[str, object] | None, after: dict[str, object]) -> tuple[str, dict]:
+    """The audit action and detail of one entry's change: before and after of every changed field; a change of
+    unit or position (a post) has its own action, so grants are easy to find."""
+    if before is None:
+        return "directory.official_created", {"before": None, "after": after}
+    changed = [k for k in ENTRY_FIELDS if before[k] != after[k]]
+    action = "directory.post_changed" if {"unit_id", "position_id"} & set(changed) else "directory.official_updated"
+    return action, {"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}}
+
+
+def check_link_field(actor: Official, target: Official, email: str) -> None:
+    """With single sign-on linking accounts by e-mail, only system administrators change an entry's e-mail."""
+    if link_field_locked(actor) == "email" and email.lower() != (target.email or "").lower():
+        raise Invalid("directory.error.email_linked")
+
+
 def update_contact(
     session: Session, actor: Official, official_id: int, *, version: int, full_name: str, phone: str, email: str,
     position_id: int, client_ip: str = "",
 ) -> OfficialCard:
-    """A unit administrator edits an entry of their own unit; stale versions are refused."""
+    """A unit administrator edits an entry of their own unit; stale versions are refused. A new position must be
+    one the editor may grant (``org.post_change_refusal``); the change is audited with its before and after."""
     target = session.get(Official, official_id, with_for_update=True)
-    if target is None or not can_administer_unit(session, actor, target.unit_id):
+    if target is None or not can_edit_entry(session, actor, target):
         raise NotFound()
     full_name = " ".join(full_name.split())[:120]
     if len(full_name) < 2:
         raise Invalid("directory.error.name")
-    if session.get(Position, position_id) is None:
+    position = session.get(Position, int(position_id))
+    if position is None:
         raise Invalid("directory.error.position")
     phone, email = clean_phone(phone), clean_email(email)
+    refusal = post_change_refusal(session, actor, target, target.unit_id, position)
+    if refusal:
+        raise Invalid(refusal)
+    check_link_field(actor, target, email)
     if target.version != version:
         raise Conflict()
-    before = {"full_name": target.full_name, "phone": target.phone, "email": target.email,
-              "position_id": target.position_id}
-    target.full_name, target.phone, target.email, target.position_id = full_name, phone, email, position_id
+    before = entry_of(target)
+    target.full_name, target.phone, target.email, target.position_id = full_name, phone, email, position.id
     target.version += 1
     target.updated_at = clock.now()
     refresh_search_text(session, target)
-    audit.record(session, "directory.official_updated", actor_id=actor.id, object_type="official",
-                 object_id=target.id, detail={"before": before}, client_ip=client_ip)
+    action, detail = entry_change(before, entry_of(target))
+    audit.record(session, action, actor_id=actor.id, object_type="official", object_id=target.id,
+                 detail={**detail, "via": "edit"}, client_ip=client_ip)
     session.flush()
     return contact(session, target.id)
+
+
+@dataclass
+class EditOptions:
+    """What the edit form of one entry offers: the positions (id, title) and whether the e-mail is locked."""
+
+    positions: list[tuple[int, str]]
+    email_locked: bool
+
+
+def edit_options(session: Session, actor: Official, official_id: int) -> EditOptions:
+    """The entry's current position and those ``actor`` may give it, highest first; NotFound if not theirs."""
+    target = session.get(Official, int(official_id))
+    if target is None or not target.active or not can_edit_entry(session, actor, target):
+        raise NotFound()
+    rows = session.exec(select(Position).order_by(Position.rank, Position.title)).all()
+    return EditOptions(
+        positions=[(p.id, p.title) for p in rows
+                   if p.id == target.position_id or not post_change_refusal(session, actor, target, target.unit_id, p)],
+        email_locked=link_field_locked(actor) == "email")
 
 
 def contact_for(session: Session, actor: Official, official_id: int) -> tuple[OfficialCard, bool]:
     """A contact card and whether ``actor`` may edit it."""
     card = contact(session, official_id)
-    return card, can_administer_unit(session, actor, card.unit_id)
+    target = session.get(Official, card.id)
+    return card, target is not None and can_edit_entry(session, actor, target)
 
 
 def unit_page_for(session: Session, actor: Official, unit_id: int) -> tuple[UnitDetail, bool]:

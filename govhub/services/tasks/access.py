@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from govhub.models import Official, Position, Task, TaskCoordinator, Unit
 from govhub.services.core.errors import NotFound
-from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS, ancestors_of_any, unit_ancestors
+from govhub.services.org.structure import LEADING_KINDS, LEADING_ROLES, LOCAL_KINDS, ancestors_of_any, unit_ancestors
 
-LEADER_ROLES = frozenset({"leader", "unit_head"})
+LEADER_ROLES = LEADING_ROLES
 TOP_KINDS = (*LEADING_KINDS, *LOCAL_KINDS)
 
 
