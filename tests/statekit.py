@@ -43,8 +43,9 @@ def make_root(token: str | None = None, ip: str = "127.0.0.1", path: str = "/") 
     """A fresh state tree for one browser, signed in when ``token`` is a live session cookie, on page ``path``."""
     root = rx.State(_reflex_internal_init=True)
     cookie = f"{COOKIE_NAME}={token}" if token else ""
-    data = {"headers": {"cookie": cookie}, "pathname": path, "query": {}, "token": "test-token", "sid": "sid",
-            "ip": ip}
+    # The page's address is read from "asPath" (router.url); "pathname" is the route pattern.
+    data = {"headers": {"cookie": cookie}, "pathname": path, "asPath": path, "query": {}, "token": "test-token",
+            "sid": "sid", "ip": ip}
     root.router_data = data
     root._update_router_vars(data, {})
     return root

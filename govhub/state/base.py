@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
+import re
 import secrets
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
@@ -21,11 +24,17 @@ from govhub.i18n import LOCALES, normalize_locale, translate
 from govhub.realtime.registry import get_registry
 from govhub.services import audit
 from govhub.services.auth import COOKIE_NAME, official_for_token
-from govhub.services.errors import GovHubError, NotFound
+from govhub.services.errors import GovHubError, Invalid, NotFound
 from govhub.services.me import MeCard, me_card, set_locale
 
 log = logging.getLogger("govhub.state")
 T = TypeVar("T")
+EVENT_ID = re.compile(r"[0-9a-f]{1,16}")
+
+
+def new_event_id() -> str:
+    """A short id for one unexpected error: logged with its traceback, shown to the official for support."""
+    return secrets.token_hex(4)
 
 
 class NotSignedIn(Exception):
@@ -141,11 +150,26 @@ class AppState(rx.State):
         self.login_error = params.get("error") if params.get("error") in ("invalid", "locked") else ""
         self.login_next = safe_next(params.get("next"))
 
+    def _unexpected(self, event_id: str) -> None:
+        """Tell the reader something went wrong, with the id support finds the logged traceback by."""
+        self._toast("error", self._t("error.generic_id", id=event_id))
+
+    async def _refused(self, label: str, **detail: object) -> None:
+        """Audit that the signed-in official was refused ``label`` as "not found" (anonymous callers: nothing)."""
+        await asyncio.to_thread(_audit_refusal, self._token(), label, self._client_ip(), detail)
+
+    async def _page_refused(self, exc: Exception) -> None:
+        """A page's object was "not found" (absent, or not the official's to see): audited like any other refusal,
+        with the address asked for. A malformed address (``ValueError``) names nothing and is not."""
+        if isinstance(exc, NotFound):
+            await self._refused(f"{type(self).__name__}.load", path=self.router.url.path[:200])
+
     @rx.event
-    async def unexpected_error(self):
+    async def unexpected_error(self, code: str = ""):
         """Chained by the app's backend error handler (govhub.govhub.backend_error) after an error no handler
-        expected: a plain message in the reader's language, never the error itself. Harmless to call."""
-        self._toast("error", self._t("error.generic"))
+        expected: a plain message in the reader's language with the error's id, never the error itself. Harmless to
+        call (the id shown is checked to be one)."""
+        self._unexpected(code if isinstance(code, str) and EVENT_ID.fullmatch(code) else "-")
 
     @rx.event
     async def switch_locale(self, locale: str | list[str]):
@@ -169,38 +193,76 @@ def _signed_in_id(token: str | None) -> int | None:
         return official.id if official else None
 
 
-def _audit_refusal(token: str | None, handler: str, client_ip: str) -> None:
+def _audit_refusal(token: str | None, handler: str, client_ip: str, detail: dict | None = None) -> None:
     """Record that a signed-in official was refused something (who, what, from where; the row has the time)."""
     with session_scope() as session:
         actor = official_for_token(session, token)
         if actor is not None:
-            audit.record(session, "access.refused", actor_id=actor.id, detail={"handler": handler},
+            audit.record(session, "access.refused", actor_id=actor.id, detail={"handler": handler, **(detail or {})},
                          client_ip=client_ip)
+
+
+# What a handler parameter annotated with one of these types must be (the browser may send anything).
+_ARG_TYPES: dict[object, tuple[type, ...]] = {dict: (dict,), str: (str,), int: (int, str), bool: (bool,),
+                                              float: (int, float, str)}
+
+
+@functools.cache
+def _arg_checks(fn: Callable) -> dict[str, tuple[type, ...]]:
+    """For each parameter of ``fn`` with a plain annotation (dict, str, int, bool, float, list[...]): the types its
+    value may have."""
+    checks = {}
+    for name, hint in typing.get_type_hints(fn).items():
+        if name == "return":
+            continue
+        origin = typing.get_origin(hint) or hint
+        if origin in _ARG_TYPES:
+            checks[name] = _ARG_TYPES[origin]
+        elif origin is list:
+            checks[name] = (list,)
+    return checks
+
+
+def _checked_args(fn: Callable, self: object, args: tuple, kwargs: dict) -> None:
+    """Refuse (as invalid input) missing, unknown or wrongly typed arguments before the handler runs."""
+    bound = inspect.signature(fn).bind(self, *args, **kwargs)  # TypeError: missing or unknown arguments
+    for name, allowed in _arg_checks(fn).items():
+        value = bound.arguments.get(name)
+        if name in bound.arguments and (not isinstance(value, allowed) or (
+                isinstance(value, bool) and bool not in allowed)):
+            raise Invalid()
 
 
 def guarded(fn: Callable) -> Callable:
     """A handler for signed-in officials only: the session is checked before anything else runs, and
     refusals become a redirect to sign-in or a message, never a traceback in the browser. A refusal of a
-    signed-in official ("not found or not allowed") is audited; anything unexpected is logged with its
-    traceback here and shown there as a plain message."""
+    signed-in official ("not found or not allowed") is audited. Arguments are checked against the handler's
+    annotations first (a form must be a dict...): only such validation errors say "invalid input"; anything
+    unexpected is logged as an error with its traceback and an event id, and shown there as a plain message with
+    that id."""
 
     @functools.wraps(fn)
     async def wrapper(self: AppState, *args: Any, **kwargs: Any):
+        label = f"{type(self).__name__}.{fn.__name__}"
         try:
             await self._check()
+            try:
+                _checked_args(fn, self, args, kwargs)
+            except TypeError as exc:
+                raise Invalid() from exc
             return await fn(self, *args, **kwargs)
         except NotSignedIn:
             return self._to_login()
         except GovHubError as exc:
             if isinstance(exc, NotFound):
-                await asyncio.to_thread(_audit_refusal, self._token(), f"{type(self).__name__}.{fn.__name__}",
-                                        self._client_ip())
+                await self._refused(label)
             return self._toast("error", self._t(exc.key, **exc.params))
-        except (TypeError, ValueError, OverflowError) as exc:
-            log.info("bad input to %s: %s", fn.__name__, exc)
+        except (ValueError, OverflowError) as exc:  # client input that does not parse (int("x"), a date)
+            log.info("bad input to %s: %s", label, exc)
             return self._toast("error", self._t("error.invalid"))
-        except Exception:  # noqa: BLE001  (the browser gets a message, the log gets the traceback)
-            log.exception("unexpected error in %s", fn.__name__)
-            return self._toast("error", self._t("error.generic"))
+        except Exception:  # noqa: BLE001  (the browser gets a message and an id, the log the traceback)
+            event_id = new_event_id()
+            log.error("unexpected error %s in %s", event_id, label, exc_info=True)
+            return self._unexpected(event_id)
 
     return wrapper

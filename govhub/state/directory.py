@@ -126,7 +126,7 @@ class ContactState(AppState):
         oid = self.card.id
         _card, can_edit = await self._call(lambda s, a: directory.contact_for(s, a, oid))
         if not can_edit:
-            return
+            raise NotFound()
         self.positions = [[str(i), title] for i, title in await self._call(lambda s, a: directory.positions(s))]
         self.editing = True
 
@@ -172,5 +172,6 @@ class UnitState(AppState):
             uid = _path_id(self.router.url.path)
             self.unit, self.can_admin = await self._call(lambda s, a: directory.unit_page_for(s, a, uid))
             self.missing = False
-        except (ValueError, NotFound):
+        except (ValueError, NotFound) as exc:
             self.missing = True
+            await self._page_refused(exc)
