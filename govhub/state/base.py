@@ -202,34 +202,38 @@ def _audit_refusal(token: str | None, handler: str, client_ip: str, detail: dict
                          client_ip=client_ip)
 
 
-# What a handler parameter annotated with one of these types must be (the browser may send anything).
+# What a handler parameter annotated with one of these types may be (the browser may send anything).
 _ARG_TYPES: dict[object, tuple[type, ...]] = {dict: (dict,), str: (str,), int: (int, str), bool: (bool,),
                                               float: (int, float, str)}
 
 
+def _fits(value: object, allowed: tuple[type, ...]) -> bool:
+    return isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed)
+
+
 @functools.cache
-def _arg_checks(fn: Callable) -> dict[str, tuple[type, ...]]:
-    """For each parameter of ``fn`` with a plain annotation (dict, str, int, bool, float, list[...]): the types its
-    value may have."""
+def _arg_checks(fn: Callable) -> dict[str, tuple[tuple[type, ...], tuple[type, ...] | None]]:
+    """For each parameter of ``fn`` with a plain annotation (dict, str, int, bool, float, list[X]): the types its
+    value may have, and for a list those of its items (None: any)."""
     checks = {}
     for name, hint in typing.get_type_hints(fn).items():
-        if name == "return":
-            continue
         origin = typing.get_origin(hint) or hint
-        if origin in _ARG_TYPES:
-            checks[name] = _ARG_TYPES[origin]
-        elif origin is list:
-            checks[name] = (list,)
+        if name != "return" and origin in _ARG_TYPES:
+            checks[name] = (_ARG_TYPES[origin], None)
+        elif name != "return" and origin is list:
+            (item,) = typing.get_args(hint) or (object,)
+            checks[name] = ((list,), _ARG_TYPES.get(item, (item,) if isinstance(item, type) else None))
     return checks
 
 
 def _checked_args(fn: Callable, self: object, args: tuple, kwargs: dict) -> None:
     """Refuse (as invalid input) missing, unknown or wrongly typed arguments before the handler runs."""
     bound = inspect.signature(fn).bind(self, *args, **kwargs)  # TypeError: missing or unknown arguments
-    for name, allowed in _arg_checks(fn).items():
-        value = bound.arguments.get(name)
-        if name in bound.arguments and (not isinstance(value, allowed) or (
-                isinstance(value, bool) and bool not in allowed)):
+    for name, (allowed, items) in _arg_checks(fn).items():
+        if name not in bound.arguments:
+            continue
+        value = bound.arguments[name]
+        if not _fits(value, allowed) or (items is not None and not all(_fits(v, items) for v in value)):
             raise Invalid()
 
 
