@@ -10,6 +10,8 @@ import reflex as rx
 from reflex.event import EventSpec
 from reflex_base.event.context import EventContext
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
 import govhub.pages  # noqa: F401  (registers the pages)
 from govhub.api.auth_routes import routes as auth_routes
@@ -47,8 +49,17 @@ def backend_error(exception: Exception) -> EventSpec | None:
     return AppState.unexpected_error(event_id)
 
 
+def route_error(request: Request, exception: Exception) -> Response:
+    """An unexpected error in one of GovHub's HTTP routes: logged as an error with its traceback and an event id;
+    the browser gets a plain 500 naming only that id."""
+    event_id = new_event_id()
+    log.error("unexpected error %s in %s %s", event_id, request.method, request.url.path, exc_info=exception)
+    return PlainTextResponse(f"internal error (incident {event_id})", status_code=500)
+
+
 app = rx.App(
-    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *message_file_routes, *file_routes]),
+    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *message_file_routes, *file_routes],
+                               exception_handlers={Exception: route_error}),
                      security_headers],
     backend_exception_handler=backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],

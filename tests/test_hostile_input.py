@@ -258,3 +258,21 @@ def test_routes_survive_hostile_requests(insider_token: str, error_log: ErrorLog
     attempt()
     writes = {w[0] for w in take_writes()}
     assert writes <= {"official"}, writes  # a sign-in may record the official's language, nothing else
+
+
+def test_an_unexpected_error_in_a_route_is_logged_with_the_id_it_answers(insider_token: str, error_log: ErrorLog,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from govhub.services import documents
+
+    def broken(*_args: Any) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(documents, "read_file", broken)
+    client = TestClient(govhub_app.api_transformer[0], raise_server_exceptions=False)
+    client.cookies.set("govhub_session", insider_token)
+    response = client.get("/files/1")
+    assert response.status_code == 500 and "KeyError" not in response.text
+    event_id = re.fullmatch(r"internal error \(incident ([0-9a-f]{8})\)", response.text).group(1)
+    [record] = error_log.records
+    assert event_id in record.getMessage() and "/files/1" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is KeyError
