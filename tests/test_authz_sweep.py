@@ -24,10 +24,12 @@ from typing import Any, get_type_hints
 
 import pytest
 import reflex as rx
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from govhub.db import get_engine
 from govhub.govhub import app as govhub_app
 from govhub.i18n import translate
 from tests.statekit import app_states, call, handler_names, is_login_redirect, make_root, run, substate
@@ -483,17 +485,36 @@ def test_an_official_of_another_ward_gets_nothing_of_the_ward(targets: Targets, 
 
 
 @pytest.mark.xfail(strict=True, reason=B2)
-def test_nobody_makes_himself_head_of_his_unit(targets: Targets) -> None:
-    """B2's contact-editor path: the outsider (a unit administrator) gives his own entry the position that heads
-    a ward. Refused, written nowhere."""
+@pytest.mark.parametrize("way", ["contact editor", "import"])
+def test_nobody_makes_himself_head_of_his_unit(targets: Targets, way: str) -> None:
+    """B2: the outsider (a unit administrator) gives his own entry the position that heads a ward (the chairman's),
+    in the contact editor or with one CSV row for his own unit. Refused, written nowhere."""
+    from govhub.models import Official, Unit
+
     root = make_root(token=targets.outsider_token, ip="127.0.0.9", path="/directory")
-    contact = state_class("ContactState")
     run(call(root, state_class("AppState"), "require_login"))
-    run(call(root, contact, "show", targets.outsider_id))
+    with Session(get_engine()) as session:
+        me = session.get(Official, targets.outsider_id)
+        unit_code, username, saved = session.get(Unit, me.unit_id).code, me.username, me.model_dump()
     take_writes()
-    run(call(root, contact, "save", {"full_name": "Kẻ Lạ", "position_id": targets.chair_position}))
-    assert substate(root, state_class("AppState")).notice.level == "error"
-    assert take_writes() == []
+    try:
+        if way == "import":
+            run(call(root, state_class("ImportState"), "upload",
+                     *csv_rows(f"{username},Kẻ Lạ,{unit_code},{targets.codes['chair']},0900000000")))
+        else:
+            contact = state_class("ContactState")
+            run(call(root, contact, "show", targets.outsider_id))
+            take_writes()
+            run(call(root, contact, "save", {"full_name": "Kẻ Lạ", "position_id": targets.chair_position}))
+            assert substate(root, state_class("AppState")).notice.level == "error"
+        assert not [w for w in take_writes() if w[0] == "official"]
+    finally:  # the outsider stays who he was for the rest of the sweep
+        with Session(get_engine()) as session:
+            me = session.get(Official, targets.outsider_id)
+            for key, value in saved.items():
+                setattr(me, key, value)
+            session.commit()
+        take_writes()
 
 
 def test_a_refusal_of_a_signed_in_official_is_audited(targets: Targets) -> None:
