@@ -32,6 +32,7 @@ from starlette.testclient import TestClient
 from govhub.db import get_engine
 from govhub.govhub import app as govhub_app
 from govhub.i18n import translate
+from govhub.services.documents import BOXES
 from tests.statekit import app_states, call, handler_names, is_login_redirect, make_root, run, substate
 from tests.sweepkit import (
     CANARY,
@@ -307,6 +308,11 @@ SPECIAL_ARGS: dict[str, Callable[[Targets, rx.State], list[tuple]]] = {
     "DocumentState.open_dialog": lambda t, s: [(a,) for a in ("sign", "approve", "send_back")],
     "AssignState.pick_preset": lambda t, s: [("all_wards",), ("everything",)],
     "MessagesState.open_new": lambda t, s: [("news",)],
+    "DocumentsState.pick_box": lambda t, s: [(box,) for box in BOXES],  # every list: none may hold the ward's
+    "DocumentsState.search": lambda t, s: [(CANARY,)],
+    "InboxState.search": lambda t, s: [(CANARY,)],
+    "MessagesState.filter_list": lambda t, s: [(CANARY,)],
+    "DirectoryState.search": lambda t, s: [("cv.saigon",), (CANARY,)],
 }
 
 
