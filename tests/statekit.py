@@ -4,7 +4,6 @@ the handshake's headers (cookie) set by the test, and any handler called with an
 from __future__ import annotations
 
 import asyncio
-import copy
 import inspect
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -87,19 +86,6 @@ async def call(root: rx.State, cls: type[rx.State], name: str, /, *args: Any, **
         elif e is not None:
             flat.append(e)
     return flat
-
-
-def snapshot(root: rx.State) -> dict:
-    """Every var of every GovHub state (public and backend-only), for before/after comparison."""
-    out = {}
-    for cls in app_states():
-        state = substate(root, cls)
-        out[cls.get_full_name()] = {
-            name: copy.deepcopy(getattr(state, name))
-            for name, f in cls.__fields__.items()
-            if f._owner is cls and not name.startswith(("rx_", "router"))
-        }
-    return out
 
 
 def is_login_redirect(event: Any) -> bool:

@@ -4,7 +4,6 @@ carrying a canary text that must never reach anyone outside the ward."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -89,26 +88,6 @@ def refusals_since(mark: int) -> list[dict]:
                  "detail": json.loads(r.detail or "{}")} for r in rows]
 
 
-def db_counts() -> dict[str, int]:
-    """Row counts of every table: a write anywhere shows up here."""
-    with Session(get_engine()) as session:
-        return {name: session.exec(select(func.count()).select_from(table)).one()
-                for name, table in SQLModel.metadata.tables.items()}
-
-
-def db_fingerprint() -> dict[str, str]:
-    """A digest of every row of every watched table (each official's language preference left out)."""
-    out = {}
-    with Session(get_engine()) as session:
-        for name, table in SQLModel.metadata.tables.items():
-            if name in UNWATCHED:
-                continue
-            cols = [c for c in table.columns if not (name == "official" and c.name == "locale")]
-            rows = session.execute(select(*cols).order_by(*table.primary_key.columns)).all()
-            out[name] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    return out
-
-
 def var_names(cls: type[rx.State]) -> list[str]:
     """Every var ``cls`` itself holds: public, backend-only and computed."""
     own = [n for n, f in cls.__fields__.items() if f._owner is cls and not n.startswith(("rx_", "router"))]
@@ -141,7 +120,6 @@ class Targets:
     official: int
     chair_position: int
     ids: dict[str, int]
-    canaries: tuple[str, ...]
     outsider_id: int
     outsider: str
     outsider_token: str
@@ -240,8 +218,8 @@ def plant_targets() -> Targets:
                "route": route.id, "route_step": step.id, "official": victim.id, "unit": ward.id,
                "division": victim.unit_id, "position": chair.position_id}
         targets = Targets(ward=ward.id, official=victim.id, chair_position=chair.position_id, ids=ids,
-                          canaries=(CANARY,), outsider_id=outsider.id, outsider=outsider.username,
-                          outsider_token=token, outsider_ward=other.id,
+                          outsider_id=outsider.id, outsider=outsider.username, outsider_token=token,
+                          outsider_ward=other.id,
                           codes={"ward": ward.code, "division": session.get(Unit, victim.unit_id).code,
                                  "chair": session.get(Position, chair.position_id).code,
                                  "victim_position": session.get(Position, victim.position_id).code})
