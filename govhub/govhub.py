@@ -10,6 +10,8 @@ import reflex as rx
 from reflex.event import EventSpec
 from reflex_base.event.context import EventContext
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
 import govhub.pages  # noqa: F401  (registers the pages)
 from govhub.api.auth_routes import routes as auth_routes
@@ -19,7 +21,7 @@ from govhub.api.oidc_routes import routes as oidc_routes
 from govhub.api.security import security_headers
 from govhub.jobs.scheduler import lifespan as jobs_lifespan
 from govhub.realtime.push import lifespan as push_lifespan
-from govhub.state.base import AppState
+from govhub.state.base import AppState, new_event_id
 
 log = logging.getLogger("govhub.app")
 
@@ -30,23 +32,34 @@ _noticed: deque[str] = deque(maxlen=1024)
 
 
 def backend_error(exception: Exception) -> EventSpec | None:
-    """An unexpected error in an event handler: logged here with its traceback; the page gets a plain message in
-    its language through AppState.notice (Reflex queues the returned event for the same tab). Reflex's toast would
-    reach the page as a script to eval, which the Content-Security-Policy refuses: it never showed."""
-    log.error("unhandled error in an event handler:\n%s",
+    """An unexpected error in an event handler: logged here as an error with its traceback and an event id; the
+    page gets a plain message in its language with that id (so support finds the log line) through AppState.notice
+    (Reflex queues the returned event for the same tab). Reflex's toast would reach the page as a script to eval,
+    which the Content-Security-Policy refuses: it never showed."""
+    event_id = new_event_id()
+    log.error("unexpected error %s in an event handler:\n%s", event_id,
               "".join(traceback.format_exception(type(exception), exception, exception.__traceback__)))
     try:
         ctx = EventContext.get()
     except LookupError:  # called outside an event (tests)
-        return AppState.unexpected_error()
+        return AppState.unexpected_error(event_id)
     if ctx.parent_txid is not None and ctx.parent_txid in _noticed:
         return None  # the notice itself failed: logged above, not retried
     _noticed.append(ctx.txid)
-    return AppState.unexpected_error()
+    return AppState.unexpected_error(event_id)
+
+
+def route_error(request: Request, exception: Exception) -> Response:
+    """An unexpected error in one of GovHub's HTTP routes: logged as an error with its traceback and an event id;
+    the browser gets a plain 500 naming only that id."""
+    event_id = new_event_id()
+    log.error("unexpected error %s in %s %s", event_id, request.method, request.url.path, exc_info=exception)
+    return PlainTextResponse(f"internal error (incident {event_id})", status_code=500)
 
 
 app = rx.App(
-    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *message_file_routes, *file_routes]),
+    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *message_file_routes, *file_routes],
+                               exception_handlers={Exception: route_error}),
                      security_headers],
     backend_exception_handler=backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],

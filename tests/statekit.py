@@ -4,7 +4,6 @@ the handshake's headers (cookie) set by the test, and any handler called with an
 from __future__ import annotations
 
 import asyncio
-import copy
 import inspect
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,8 +42,9 @@ def make_root(token: str | None = None, ip: str = "127.0.0.1", path: str = "/") 
     """A fresh state tree for one browser, signed in when ``token`` is a live session cookie, on page ``path``."""
     root = rx.State(_reflex_internal_init=True)
     cookie = f"{COOKIE_NAME}={token}" if token else ""
-    data = {"headers": {"cookie": cookie}, "pathname": path, "query": {}, "token": "test-token", "sid": "sid",
-            "ip": ip}
+    # The page's address is read from "asPath" (router.url); "pathname" is the route pattern.
+    data = {"headers": {"cookie": cookie}, "pathname": path, "asPath": path, "query": {}, "token": "test-token",
+            "sid": "sid", "ip": ip}
     root.router_data = data
     root._update_router_vars(data, {})
     return root
@@ -86,19 +86,6 @@ async def call(root: rx.State, cls: type[rx.State], name: str, /, *args: Any, **
         elif e is not None:
             flat.append(e)
     return flat
-
-
-def snapshot(root: rx.State) -> dict:
-    """Every var of every GovHub state (public and backend-only), for before/after comparison."""
-    out = {}
-    for cls in app_states():
-        state = substate(root, cls)
-        out[cls.get_full_name()] = {
-            name: copy.deepcopy(getattr(state, name))
-            for name, f in cls.__fields__.items()
-            if f._owner is cls and not name.startswith(("rx_", "router"))
-        }
-    return out
 
 
 def is_login_redirect(event: Any) -> bool:

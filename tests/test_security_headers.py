@@ -9,7 +9,9 @@ import asyncio
 import base64
 import gzip
 import hashlib
+import logging
 import os
+import re
 import time
 from pathlib import Path
 
@@ -162,7 +164,7 @@ class _Socket:
         self.updates.append((token, update))
 
 
-def test_an_unexpected_error_reaches_the_page_as_a_translated_notice() -> None:
+def test_an_unexpected_error_reaches_the_page_as_a_translated_notice(caplog: pytest.LogCaptureFixture) -> None:
     """Through Reflex's own event processor, as in production: an event fails in a way no handler expected (here
     Reflex itself cannot call the handler, an argument is missing). The app's backend error handler has the same
     tab's AppState.notice set to the generic message in the reader's language: page state, which the page shows
@@ -198,13 +200,18 @@ def test_an_unexpected_error_reaches_the_page_as_a_translated_notice() -> None:
             await processor.join(timeout=5)
         return socket.updates
 
-    updates = run(scenario())
+    with caplog.at_level(logging.ERROR, logger="govhub.app"):
+        updates = run(scenario())
     assert [token for token, _ in updates] == ["tab-1"]
     update = updates[0][1]
     assert update.events == []  # nothing for the page to run
     notice = update.delta[AppState.get_full_name()]["notice" + FIELD_MARKER]
     assert notice.level == "error" and notice.id
-    assert notice.text == translate("en", "error.generic")
+    # The message carries the event id that the error's log line (with its traceback) carries too.
+    event_id = re.fullmatch(re.escape(translate("en", "error.generic_id", id="X")).replace("X", "([0-9a-f]{8})"),
+                            notice.text).group(1)
+    logged = [r for r in caplog.records if r.levelno == logging.ERROR and event_id in r.getMessage()]
+    assert len(logged) == 1 and "Traceback" in logged[0].getMessage()
     assert "Traceback" not in notice.text and "TypeError" not in notice.text and "locale" not in notice.text
 
 

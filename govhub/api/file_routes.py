@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from govhub.api.ids import path_id
 from govhub.db import session_scope
 from govhub.services.core import audit
 from govhub.services.core.errors import NotFound
@@ -34,9 +35,8 @@ def _disposition(kind: str, name: str) -> str:
 async def download(request: Request) -> Response:
     """The file's bytes: PDFs inline when ``?inline=1`` (preview), everything else as an attachment."""
     token = request.cookies.get(COOKIE_NAME)
-    try:
-        file_id = int(request.path_params["file_id"])
-    except (KeyError, ValueError):
+    file_id = path_id(request, "file_id")
+    if file_id is None:
         return PlainTextResponse("not found", status_code=404)
 
     def work() -> tuple[str, str, bytes] | None:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from govhub.api.ids import path_id
 from govhub.db import session_scope
 from govhub.models import Message, MessageAttachment
 from govhub.services.core import audit
@@ -45,9 +46,8 @@ def find_attachment(token: str | None, attachment_id: int, ip: str = "") -> tupl
 
 async def download(request: Request) -> Response:
     """The attachment's bytes, always as a download, with the type GovHub decided when it was sent."""
-    try:
-        attachment_id = int(request.path_params["attachment_id"])
-    except (KeyError, ValueError):
+    attachment_id = path_id(request, "attachment_id")
+    if attachment_id is None:
         return PlainTextResponse("not found", status_code=404)
     ip = request.client.host if request.client else ""
     found = await asyncio.to_thread(find_attachment, request.cookies.get(COOKIE_NAME), attachment_id, ip)

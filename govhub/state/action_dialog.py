@@ -42,9 +42,10 @@ class ActionDialogState(AppState, mixin=True):
         """Load the object named in the address."""
         try:
             await self._load_subject(_path_id(self.router.url.path))
-        except (ValueError, NotFound):
+        except (ValueError, NotFound) as exc:
             self._forget_subject()
             self.missing = True
+            await self._page_refused(exc)
 
     @rx.event
     @guarded

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
+import re
 import secrets
+import typing
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -23,12 +26,18 @@ from govhub.models import Official
 from govhub.realtime.registry import get_registry
 from govhub.routes import safe_next
 from govhub.services.core import audit
-from govhub.services.core.errors import GovHubError, NotFound
+from govhub.services.core.errors import GovHubError, Invalid, NotFound
 from govhub.services.identity.auth import COOKIE_NAME, official_for_token
 from govhub.services.identity.me import MeCard, me_card, set_locale
 
 log = logging.getLogger("govhub.state")
 T = TypeVar("T")
+EVENT_ID = re.compile(r"[0-9a-f]{1,16}")
+
+
+def new_event_id() -> str:
+    """A short id for one unexpected error: logged with its traceback, shown to the official for support."""
+    return secrets.token_hex(4)
 
 
 class NotSignedIn(Exception):
@@ -174,11 +183,28 @@ class AppState(rx.State):
         self.login_error = params.get("error") if params.get("error") in ("invalid", "locked") else ""
         self.login_next = safe_next(params.get("next"))
 
+    def _unexpected(self, event_id: str) -> None:
+        """Tell the reader something went wrong, with the id support finds the logged traceback by."""
+        self._toast("error", self._t("error.generic_id", id=event_id))
+
+    async def _refused(self, label: str, **detail: object) -> None:
+        """Audit that the signed-in official was refused ``label`` as "not found" (anonymous callers: nothing)."""
+        event = _event_identity.get()
+        await asyncio.to_thread(_audit_refusal, event.actor_id if event else None, self._token(), label,
+                                self._client_ip(), detail)
+
+    async def _page_refused(self, exc: Exception) -> None:
+        """A page's object was "not found" (absent, or not the official's to see): audited like any other refusal,
+        with the address asked for. A malformed address (``ValueError``) names nothing and is not."""
+        if isinstance(exc, NotFound):
+            await self._refused(f"{type(self).__name__}.load", path=self.router.url.path[:200])
+
     @rx.event
-    async def unexpected_error(self):
+    async def unexpected_error(self, code: str = ""):
         """Chained by the app's backend error handler (govhub.govhub.backend_error) after an error no handler
-        expected: a plain message in the reader's language, never the error itself. Harmless to call."""
-        self._toast("error", self._t("error.generic"))
+        expected: a plain message in the reader's language with the error's id, never the error itself. Harmless to
+        call (the id shown is checked to be one)."""
+        self._unexpected(code if isinstance(code, str) and EVENT_ID.fullmatch(code) else "-")
 
     @rx.event
     async def switch_locale(self, locale: str | list[str]):
@@ -202,40 +228,88 @@ def _signed_in_id(token: str | None) -> int | None:
         return official.id if official else None
 
 
-def _audit_refusal(actor_id: int, handler: str, client_ip: str) -> None:
-    """Record that a signed-in official was refused something (who, what, from where; the row has the time)."""
+def _audit_refusal(actor_id: int | None, token: str | None, handler: str, client_ip: str, detail: dict) -> None:
+    """Record that a signed-in official was refused something (who, what, from where; the row has the time): the
+    official this event already found, else the session's (anonymous callers: nothing is recorded)."""
     with session_scope() as session:
-        audit.record(session, "access.refused", actor_id=actor_id, detail={"handler": handler}, client_ip=client_ip)
+        if actor_id is None:
+            actor = official_for_token(session, token)
+            actor_id = actor.id if actor is not None else None
+        if actor_id is not None:
+            audit.record(session, "access.refused", actor_id=actor_id, detail={"handler": handler, **detail},
+                         client_ip=client_ip)
+
+
+# What a handler parameter annotated with one of these types may be (the browser may send anything).
+_ARG_TYPES: dict[object, tuple[type, ...]] = {dict: (dict,), str: (str,), int: (int, str), bool: (bool,),
+                                              float: (int, float, str)}
+
+
+def _fits(value: object, allowed: tuple[type, ...]) -> bool:
+    return isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed)
+
+
+@functools.cache
+def _arg_checks(fn: Callable) -> dict[str, tuple[tuple[type, ...], tuple[type, ...] | None]]:
+    """For each parameter of ``fn`` with a plain annotation (dict, str, int, bool, float, list[X]): the types its
+    value may have, and for a list those of its items (None: any)."""
+    checks = {}
+    for name, hint in typing.get_type_hints(fn).items():
+        origin = typing.get_origin(hint) or hint
+        if name != "return" and origin in _ARG_TYPES:
+            checks[name] = (_ARG_TYPES[origin], None)
+        elif name != "return" and origin is list:
+            (item,) = typing.get_args(hint) or (object,)
+            checks[name] = ((list,), _ARG_TYPES.get(item, (item,) if isinstance(item, type) else None))
+    return checks
+
+
+def _checked_args(fn: Callable, self: object, args: tuple, kwargs: dict) -> None:
+    """Refuse (as invalid input) missing, unknown or wrongly typed arguments before the handler runs."""
+    bound = inspect.signature(fn).bind(self, *args, **kwargs)  # TypeError: missing or unknown arguments
+    for name, (allowed, items) in _arg_checks(fn).items():
+        if name not in bound.arguments:
+            continue
+        value = bound.arguments[name]
+        if not _fits(value, allowed) or (items is not None and not all(_fits(v, items) for v in value)):
+            raise Invalid()
 
 
 def guarded(fn: Callable) -> Callable:
     """A handler for signed-in officials only: the session is checked before anything else runs (once per event,
     in the transaction the handler's first service call continues), and refusals become a redirect to sign-in or
     a message, never a traceback in the browser. A refusal of a signed-in official ("not found or not allowed")
-    is audited; anything unexpected is logged with its traceback here and shown there as a plain message."""
+    is audited. Arguments are checked against the handler's annotations first (a form must be a dict...): only such
+    validation errors say "invalid input"; anything unexpected is logged as an error with its traceback and an
+    event id, and shown there as a plain message with that id."""
 
     @functools.wraps(fn)
     async def wrapper(self: AppState, *args: Any, **kwargs: Any):
+        label = f"{type(self).__name__}.{fn.__name__}"
         event: _EventIdentity | None = None
         reset = None
         try:
             session, actor = await asyncio.to_thread(_look_up, self._token())
             event = _EventIdentity(actor, actor.id, session)
             reset = _event_identity.set(event)
+            try:
+                _checked_args(fn, self, args, kwargs)
+            except TypeError as exc:
+                raise Invalid() from exc
             return await fn(self, *args, **kwargs)
         except NotSignedIn:
             return self._to_login()
         except GovHubError as exc:
-            if isinstance(exc, NotFound) and event is not None:
-                await asyncio.to_thread(_audit_refusal, event.actor_id, f"{type(self).__name__}.{fn.__name__}",
-                                        self._client_ip())
+            if isinstance(exc, NotFound):
+                await self._refused(label)
             return self._toast("error", self._t(exc.key, **exc.params))
-        except (TypeError, ValueError, OverflowError) as exc:
-            log.info("bad input to %s: %s", fn.__name__, exc)
+        except (ValueError, OverflowError) as exc:  # client input that does not parse (int("x"), a date)
+            log.info("bad input to %s: %s", label, exc)
             return self._toast("error", self._t("error.invalid"))
-        except Exception:  # noqa: BLE001  (the browser gets a message, the log gets the traceback)
-            log.exception("unexpected error in %s", fn.__name__)
-            return self._toast("error", self._t("error.generic"))
+        except Exception:  # noqa: BLE001  (the browser gets a message and an id, the log the traceback)
+            event_id = new_event_id()
+            log.error("unexpected error %s in %s", event_id, label, exc_info=True)
+            return self._unexpected(event_id)
         finally:
             if reset is not None:
                 _event_identity.reset(reset)

@@ -127,7 +127,7 @@ class ContactState(AppState):
         oid = self.card.id
         _card, can_edit = await self._call(lambda s, a: directory.contact_for(s, a, oid))
         if not can_edit:
-            return
+            raise NotFound()
         options = await self._call(lambda s, a: directory.edit_options(s, a, oid))
         self.positions = [[str(i), title] for i, title in options.positions]
         self.email_locked = options.email_locked
@@ -175,5 +175,6 @@ class UnitState(AppState):
             uid = _path_id(self.router.url.path)
             self.unit, self.can_admin = await self._call(lambda s, a: directory.unit_page_for(s, a, uid))
             self.missing = False
-        except (ValueError, NotFound):
+        except (ValueError, NotFound) as exc:
             self.missing = True
+            await self._page_refused(exc)

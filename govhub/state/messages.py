@@ -153,16 +153,18 @@ class MessagesState(AppState):
             try:
                 tid = _as_id(tail)
                 conversation = await self._call(lambda s, a: messages.access_task_group(s, a, tid))
-            except (ValueError, NotFound):
+            except (ValueError, NotFound) as exc:
                 self.missing = True
+                await self._page_refused(exc)
                 await self._load_list()
                 return
             return rx.redirect(conversation_url(conversation.id), replace=True)
         if tail.isdigit():
             try:
                 await self._open(int(tail))
-            except (ValueError, NotFound):
+            except (ValueError, NotFound) as exc:
                 self.missing = True
+                await self._page_refused(exc)
         await self._load_list()  # after opening: the open conversation is read, the list shows no unread count
 
     @rx.event
@@ -198,7 +200,9 @@ class MessagesState(AppState):
     async def older(self):
         """The page of messages before the oldest shown."""
         cid, first = self.conv_id, min((r.id for r in self.rows), default=0)
-        if cid <= 0 or first <= 0:
+        if cid <= 0:
+            raise NotFound()
+        if first <= 0:
             return
         older = await self._call(lambda s, a: messages.history(s, a, cid, before_id=first))
         self.rows = older + self.rows

@@ -218,8 +218,9 @@ class OversightUnitState(AppState):
         try:
             unit_id = _path_id(self.router.url.path)
             await self._reload(unit_id, status if status in STATUSES else "overdue", 1)
-        except (ValueError, NotFound):
+        except (ValueError, NotFound) as exc:
             self.unit, self.rows, self.missing = EMPTY_UNIT, [], True
+            await self._page_refused(exc)
 
     @rx.event
     @guarded

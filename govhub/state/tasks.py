@@ -106,7 +106,7 @@ class TaskState(ActionDialogState, AppState):
         return self.task.id, self.task.version
 
     def _offered(self) -> list[str]:
-        return [*self.task.actions, "remind_me"]
+        return [*self.task.actions, "remind_me"] if self.task.id > 0 else []
 
     @rx.event
     @guarded
@@ -324,5 +324,6 @@ class DirectiveState(AppState):
             did = _path_id(self.router.url.path)
             self.matrix = await self._call(lambda s, a: task_views.directive_matrix(s, a, did, clock.today()))
             self.missing = False
-        except (ValueError, NotFound):
+        except (ValueError, NotFound) as exc:
             self.matrix, self.missing = EMPTY_MATRIX, True
+            await self._page_refused(exc)
