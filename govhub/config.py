@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     default_locale: str = "vi"
     session_hours: int = 12
     cookie_secure: bool = False
+    # Sign-in limits: after login_max_failures failures in a row an account waits 1 s, then twice as long after
+    # each further failure, up to login_lockout_minutes; an address is locked for login_lockout_minutes after
+    # login_ip_max_failures failures (services/auth.py).
     login_max_failures: int = 5
     login_ip_max_failures: int = 30
     login_lockout_minutes: int = 15
@@ -38,6 +41,9 @@ class Settings(BaseSettings):
     # Where the app is reached from browsers (behind the HTTPS proxy), e.g. https://govhub.tphcm.gov.vn.
     # Used to build the OpenID Connect redirect and sign-out addresses; taken from the request when unset.
     public_url: str | None = None
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto count, comma
+    # separated. Only used when REFLEX_TRUSTED_PROXY_HOPS is 1 or more; with 0 hops no forwarded header is trusted.
+    trusted_proxy_ips: str = "127.0.0.1,::1"
     # Local (username and password) accounts; an administrator may turn them off once single sign-on works.
     local_login_enabled: bool = True
 
@@ -75,6 +81,13 @@ class Settings(BaseSettings):
     # Message attachments: a local folder, a size limit per file.
     upload_dir: str = str(PROJECT_DIR / "uploads")
     attachment_max_mb: int = 10
+    # Attachments chosen but never sent are deleted after this many hours (a scheduler job).
+    pending_upload_hours: int = 24
+    # One websocket connection (one tab): events per second sustained, a burst, and events queued at once;
+    # a connection over either is closed and its queue dropped.
+    socket_events_per_second: float = 20.0
+    socket_event_burst: int = 100
+    socket_max_pending: int = 50
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

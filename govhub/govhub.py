@@ -20,8 +20,11 @@ from govhub.api.message_files import routes as message_file_routes
 from govhub.api.oidc_routes import routes as oidc_routes
 from govhub.api.security import security_headers
 from govhub.jobs.scheduler import lifespan as jobs_lifespan
+from govhub.realtime import socket_guard
 from govhub.realtime.push import lifespan as push_lifespan
+from govhub.realtime.upload_guard import upload_guard
 from govhub.state.base import AppState, new_event_id
+from govhub.state.session_binding import SessionBinding
 
 log = logging.getLogger("govhub.app")
 
@@ -60,9 +63,11 @@ def route_error(request: Request, exception: Exception) -> Response:
 app = rx.App(
     api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *message_file_routes, *file_routes],
                                exception_handlers={Exception: route_error}),
-                     security_headers],
+                     upload_guard, security_headers],
     backend_exception_handler=backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
+app.add_middleware(SessionBinding(), index=0)  # a tab's state belongs to one session (B7)
+socket_guard.install(app)  # the websocket: GovHub's own origin only, a rate and a queue per connection
 app.register_lifespan_task(push_lifespan)  # live push of notifications to open browsers
 app.register_lifespan_task(jobs_lifespan)  # reminders, digest and e-mail, on one leader

@@ -116,7 +116,14 @@ def test_account_without_password_is_refused(session: Session, official: GetOffi
 # --- lock-out ----------------------------------------------------------------------------------------------
 
 
-def test_account_locks_after_too_many_failures(fast: None, session: Session) -> None:
+def past_failures(session: Session, username: str, n: int, seconds_ago: float, ip: str = IP) -> None:
+    """``n`` failed attempts recorded ``seconds_ago`` (as if spaced out by an attacker who waited each time)."""
+    at = clock.now() - timedelta(seconds=seconds_ago)
+    session.add_all([LoginAttempt(username=username, client_ip=ip, success=False, at=at) for _ in range(n)])
+    session.flush()
+
+
+def test_account_waits_after_too_many_failures(fast: None, session: Session) -> None:
     limit = get_settings().login_max_failures
     fail(session, USER, limit - 1)
     assert not auth.is_locked(session, USER, IP)
@@ -126,22 +133,35 @@ def test_account_locks_after_too_many_failures(fast: None, session: Session) -> 
     assert result == auth.SignInResult(error="auth.error.locked")
     assert audit_count(session, "auth.sign_in_locked", client_ip=IP) == 1
     assert audit_count(session, "auth.session_started") == 0
-    # The lock is on the username, whatever the address.
+    # The wait is on the username, from any address the official has not signed in from.
     assert sign_in(session, USER, DEMO_PASSWORD, client_ip="203.0.113.9").error == "auth.error.locked"
 
 
-def test_account_lock_leaves_other_accounts_alone(fast: None, session: Session) -> None:
+def test_account_wait_leaves_other_accounts_alone(fast: None, session: Session) -> None:
     fail(session, USER, get_settings().login_max_failures)
     assert sign_in(session, OTHER, DEMO_PASSWORD, client_ip="203.0.113.9").token
 
 
-def test_lock_lifts_after_the_cool_down(fast: None, session: Session) -> None:
-    settings = get_settings()
-    fail(session, USER, settings.login_max_failures)
-    age_attempts(session, settings.login_lockout_minutes - 1)
+@pytest.mark.parametrize(("extra", "wait"), [(0, 1), (3, 8), (8, 256), (40, 15 * 60)])
+def test_the_wait_doubles_with_each_failure_up_to_the_cap(fast: None, session: Session, extra: int,
+                                                          wait: int) -> None:
+    """Five wrong passwords cost the official a second, not a quarter of an hour; a guesser who keeps going
+    waits twice as long after each failure, at most ``login_lockout_minutes``."""
+    past_failures(session, USER, get_settings().login_max_failures + extra, seconds_ago=wait - 0.5)
     assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
-    age_attempts(session, settings.login_lockout_minutes + 1)
+    session.execute(update(LoginAttempt).values(at=clock.now() - timedelta(seconds=wait + 0.5)))
     assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
+
+
+def test_failures_from_elsewhere_do_not_keep_the_official_out(fast: None, session: Session) -> None:
+    """An address the official signed in from recently is not held back by someone else's failures."""
+    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
+    past_failures(session, USER, 40, seconds_ago=0, ip="203.0.113.66")
+    assert sign_in(session, USER, DEMO_PASSWORD, client_ip="203.0.113.9").error == "auth.error.locked"
+    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
+    # ... but failures from that address itself count (the per-address limit applies to it as well).
+    fail(session, OTHER, get_settings().login_max_failures, ip=IP)
+    assert sign_in(session, OTHER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
 
 
 def test_client_address_locks_after_failures_across_usernames(fast: None, session: Session) -> None:

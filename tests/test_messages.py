@@ -21,7 +21,7 @@ from govhub.services.tasks import quick_assign
 from govhub.services.tasks.quick_assign import DirectiveSpec
 from tests.test_authz_sweep import app_db  # noqa: F401  (fixture: the app's own database, seeded)
 
-PDF = b"%PDF-1.4 test document"
+PDF = b"%PDF-1.4 test document\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)

@@ -20,25 +20,14 @@ from govhub.services.identity import auth
 MAX_FORM_BYTES = 8192
 
 
-def _trusted_proxy_hops() -> int:
-    try:
-        from reflex.config import get_config
-
-        return int(get_config().trusted_proxy_hops or 0)
-    except Exception:  # noqa: BLE001  (no Reflex config, e.g. in a bare test app: trust no proxy)
-        return 0
 
 
 def client_ip(request: Request) -> str:
-    """The address the request came from: with Reflex's ``trusted_proxy_hops`` (REFLEX_TRUSTED_PROXY_HOPS) set
-    to N, the N-th address from the right of X-Forwarded-For (what the trusted proxies saw), as for websockets."""
-    direct = request.client.host if request.client else ""
-    hops = _trusted_proxy_hops()
-    if hops > 0:
-        forwarded = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops][:64]
-    return direct
+    """The address the request came from. Behind a reverse proxy (REFLEX_TRUSTED_PROXY_HOPS of 1 or more) the
+    server has already taken it from X-Forwarded-For, and only when the connection came from one of
+    GOVHUB_TRUSTED_PROXY_IPS (rxconfig sets Uvicorn's FORWARDED_ALLOW_IPS from them); the header itself is
+    never read here, so a client cannot name its own address."""
+    return (request.client.host if request.client else "")[:64]
 
 
 def public_base_url(request: Request) -> str:

@@ -22,6 +22,7 @@ from govhub import clock
 from govhub.config import get_settings
 from govhub.db import get_engine, session_scope
 from govhub.services.core import mail
+from govhub.services.messaging import conversations as messages
 from govhub.services.tasks import reminders
 
 log = logging.getLogger("govhub.jobs")
@@ -109,6 +110,8 @@ def build(leadership: Leadership) -> AsyncIOScheduler:
     scheduler.add_job(_job(leadership, "outbox", lambda s: mail.drain(s)[0]), IntervalTrigger(seconds=30,
                                                                                                timezone=zone),
                       id="outbox")
+    scheduler.add_job(_job(leadership, "pending_uploads", messages.sweep_pending),
+                      IntervalTrigger(hours=1, timezone=zone), id="pending_uploads")
     scheduler.add_job(leadership.claim, IntervalTrigger(seconds=60, timezone=zone), id="leadership")
     return scheduler
 

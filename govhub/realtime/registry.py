@@ -33,6 +33,10 @@ class MemoryRegistry:
         if official_id is not None:
             self._by_official.get(official_id, {}).pop(token, None)
 
+    async def official_of(self, token: str) -> int | None:
+        """The official whose tab this is, if the tab is known."""
+        return self._owner.get(token)
+
     async def tokens_for(self, official_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
         """Each official's open tabs as (client token, the tab's language)."""
         cutoff = time.time() - TTL_SECONDS
@@ -75,6 +79,11 @@ class RedisRegistry:
         previous = await self._redis.getdel(self._token_key(token))
         if previous is not None:
             await self._redis.hdel(self._official_key(int(previous)), token)
+
+    async def official_of(self, token: str) -> int | None:
+        """The official whose tab this is, if the tab is known."""
+        found = await self._redis.get(self._token_key(token))
+        return int(found) if found is not None else None
 
     async def tokens_for(self, official_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
         """Each official's open tabs as (client token, the tab's language)."""

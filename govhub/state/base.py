@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import inspect
 import logging
 import re
@@ -102,12 +103,17 @@ class AppState(rx.State):
     lang_cookie: str = rx.Cookie("", name="govhub_lang", same_site="lax", max_age=365 * 24 * 3600)
     notice: Notice = Notice()
     _official_id: int = 0
+    # Which session this tab's state belongs to (a hash of its cookie; "" before the first event, "-" for none):
+    # another session on the same tab starts from nothing (govhub/state/session_binding.py checks every event).
+    _session_key: str = ""
 
     def _token(self) -> str | None:
         return session_token(self.router.headers.cookie)
 
     def _client_ip(self) -> str:
-        return self.router.session.client_ip or ""
+        """The websocket's peer as the server resolved it (forwarded headers only from a configured proxy, as for
+        HTTP: ``auth_routes.client_ip``). Reflex's own ``client_ip`` reads X-Forwarded-For from any peer."""
+        return self.router.headers.raw_headers.get("asgi-scope-client") or self.router.session.client_ip or ""
 
     def _t(self, key: str, **params: object) -> str:
         """A message in the reader's language."""
@@ -136,6 +142,22 @@ class AppState(rx.State):
                 return fn(session, actor, *args)
 
         return await asyncio.to_thread(work)
+
+    async def _bind_session(self) -> None:
+        """Before any event of this tab: if its connection carries another session than the one the state was
+        made for (a tab re-used by another official, or after sign-out), forget every page's state first, so
+        nothing of the previous official is ever sent. The whole tree is loaded to be emptied: a page state not
+        loaded now would otherwise come back later with the previous official's data."""
+        token = self._token()
+        key = hashlib.sha256(token.encode()).hexdigest()[:32] if token else "-"
+        if key == self._session_key:
+            return
+        if self._session_key:
+            for cls in _page_states():
+                await self.get_state(cls)
+            self._forget_official()
+            await self._forget_tab()  # no pushes or uploads for the previous official through this tab
+        self._session_key = key
 
     def _forget_official(self) -> None:
         """Clear every page's state (a previous official's data never lingers), keep the language."""
@@ -220,6 +242,16 @@ class AppState(rx.State):
         except NotSignedIn:
             return
         self.me.locale = locale
+
+
+def _page_states() -> list[type[AppState]]:
+    """Every state class below AppState."""
+    found, todo = [], list(AppState.get_substates())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.get_substates())
+    return found
 
 
 def _signed_in_id(token: str | None) -> int | None:

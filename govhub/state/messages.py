@@ -227,16 +227,20 @@ class MessagesState(AppState):
         if self.conv_id <= 0:
             raise NotFound()
         pending = list(self._pending)
+        limit = messages.attachment_limit()
         for f in files:
-            data = await f.read()
-            upload = Upload(filename=str(f.name or f.filename or ""), data=data)
             if len(pending) >= messages.MAX_FILES:
                 raise Invalid("messages.error.too_many_files", n=messages.MAX_FILES)
+            name = str(f.name or f.filename or "")
+            if f.size is not None and f.size > limit:
+                raise Invalid("messages.error.file_size", name=messages.safe_display_name(name),
+                              mb=limit // 1_048_576)
+            upload = Upload(filename=name, data=await f.read(limit + 1))  # never more than the limit in memory
             ext, _ = messages.check_upload(upload)
             folder = messages.upload_dir() / "pending"
             folder.mkdir(exist_ok=True)
             path = folder / f"{secrets.token_hex(16)}.{ext}"
-            path.write_bytes(data)
+            path.write_bytes(upload.data)
             pending.append({"path": str(path), "name": messages.safe_display_name(upload.filename)})
         self._pending = pending
         self.pending_files = [p["name"] for p in pending]

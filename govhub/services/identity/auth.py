@@ -49,32 +49,48 @@ class SignInResult:
     error: str | None = None
 
 
-def _recent_failures(session: Session, column, value: str, since: datetime, *,  # noqa: ANN001
-                     reset_on_success: bool) -> int:
-    """Failures for one username or address since ``since`` (for a username: since its last success)."""
-    start = since
-    if reset_on_success:
-        last_ok = session.exec(
-            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True))
-        ).one()
-        start = max(since, last_ok) if last_ok else since
+def _address_failures(session: Session, client_ip: str, since: datetime) -> int:
+    """Failures from one client address since ``since``, whatever the usernames."""
     return session.exec(
         select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.success.is_(False), LoginAttempt.at > start
-        )
+            LoginAttempt.client_ip == client_ip, LoginAttempt.success.is_(False), LoginAttempt.at > since)
     ).one()
 
 
-def is_locked(session: Session, username: str, client_ip: str) -> bool:
-    """Whether too many recent failures lock this username or this client address."""
+def _account_wait(session: Session, username: str, client_ip: str, now: datetime) -> float:
+    """Seconds before this account's password may be checked again. After ``login_max_failures`` failures in a
+    row (since its last success, within a day) each further failure doubles the wait, from 1 s up to
+    ``login_lockout_minutes``, counted from the latest failure. An address the official signed in from in the
+    last 30 days is not held back: failures from elsewhere cannot keep them out (the per-address limit still
+    applies to it)."""
     settings = get_settings()
-    since = clock.now() - timedelta(minutes=settings.login_lockout_minutes)
-    if _recent_failures(session, LoginAttempt.username, username, since,
-                        reset_on_success=True) >= settings.login_max_failures:
+    last_ok = session.exec(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.success.is_(True))).one()
+    start = max(now - timedelta(days=1), last_ok) if last_ok else now - timedelta(days=1)
+    count, latest = session.exec(select(func.count(), func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.success.is_(False), LoginAttempt.at > start)).one()
+    over = count - settings.login_max_failures
+    if over < 0 or latest is None:
+        return 0.0
+    if client_ip and last_ok and last_ok > now - timedelta(days=30) and session.exec(
+            select(LoginAttempt.id).where(LoginAttempt.username == username, LoginAttempt.client_ip == client_ip,
+                                          LoginAttempt.success.is_(True),
+                                          LoginAttempt.at > now - timedelta(days=30)).limit(1)).first():
+        return 0.0
+    delay = min(2.0 ** min(over, 30), settings.login_lockout_minutes * 60.0)
+    return max(0.0, (latest + timedelta(seconds=delay) - now).total_seconds())
+
+
+def is_locked(session: Session, username: str, client_ip: str) -> bool:
+    """Whether this username must wait (a back-off per account, see ``_account_wait``) or this client address
+    is locked (``login_ip_max_failures`` failures within ``login_lockout_minutes``, whatever the usernames)."""
+    settings = get_settings()
+    now = clock.now()
+    if _account_wait(session, username, client_ip, now) > 0:
         return True
+    since = now - timedelta(minutes=settings.login_lockout_minutes)
     # An address's own successful sign-ins never clear its failures: they could hide guessing at others.
-    return bool(client_ip) and _recent_failures(
-        session, LoginAttempt.client_ip, client_ip, since, reset_on_success=False) >= settings.login_ip_max_failures
+    return bool(client_ip) and _address_failures(session, client_ip, since) >= settings.login_ip_max_failures
 
 
 def start_session(

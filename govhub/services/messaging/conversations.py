@@ -7,8 +7,10 @@ exist."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,6 +39,7 @@ from govhub.routes import conversation_url
 from govhub.services.core import audit
 from govhub.services.core.db_util import insert_ignore
 from govhub.services.core.errors import Invalid, NotFound
+from govhub.services.core.file_checks import content_matches, hidden_characters
 from govhub.services.core.notifications import notify
 from govhub.services.core.text import fold, like_escape, search_words
 from govhub.services.messaging.case_groups import add_members
@@ -61,10 +64,6 @@ ALLOWED_TYPES = {
     "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
     "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "txt": "text/plain", "zip": "application/zip",
 }
-# Files whose first bytes must say what their extension claims (a renamed executable or page is refused).
-MAGIC = {"pdf": (b"%PDF",), "png": (b"\x89PNG",), "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",),
-         "zip": (b"PK",), "docx": (b"PK",), "xlsx": (b"PK",), "pptx": (b"PK",), "odt": (b"PK",), "ods": (b"PK",),
-         "doc": (b"\xd0\xcf\x11\xe0",), "xls": (b"\xd0\xcf\x11\xe0",), "ppt": (b"\xd0\xcf\x11\xe0",)}
 
 
 def _member(session: Session, conversation_id: int, official_id: int) -> ConversationMember | None:
@@ -343,20 +342,29 @@ def safe_display_name(name: str) -> str:
     return base
 
 
+def attachment_limit() -> int:
+    """The largest attachment, in bytes (GOVHUB_ATTACHMENT_MAX_MB)."""
+    return get_settings().attachment_max_mb * 1_048_576
+
+
 def check_upload(upload: Upload) -> tuple[str, str]:
-    """(extension, content type) of an allowed file, or Invalid (type, size, contents not matching the name)."""
+    """(extension, content type) of an allowed file, or Invalid: a name with hidden characters (a right-to-left
+    override makes "x\u202efdp.exe" read "xexe.pdf"), a type not allowed, too large, empty, or a content that is
+    not, as a whole, a file of the type its name says (services/file_checks: every zip member decompressed
+    within bounds, PNG chunks and CRCs, PDF end marker...)."""
+    raw = re.split(r"[\\/]", str(upload.filename or ""))[-1]
+    if hidden_characters(raw):
+        raise Invalid("messages.error.file_name")
     name = safe_display_name(upload.filename)
     ext = name.rpartition(".")[2].lower() if "." in name else ""
     if ext not in ALLOWED_TYPES:
         raise Invalid("messages.error.file_type", name=name)
-    if len(upload.data) > get_settings().attachment_max_mb * 1_048_576:
+    if len(upload.data) > attachment_limit():
         raise Invalid("messages.error.file_size", name=name, mb=get_settings().attachment_max_mb)
     if not upload.data:
         raise Invalid("messages.error.file_empty", name=name)
-    if ext in MAGIC and not upload.data.startswith(MAGIC[ext]):
-        raise Invalid("messages.error.file_type", name=name)
-    if ext == "txt" and b"\x00" in upload.data[:4096]:
-        raise Invalid("messages.error.file_type", name=name)
+    if not content_matches(ext, upload.data):
+        raise Invalid("messages.error.file_content", name=name)
     return ext, ALLOWED_TYPES[ext]
 
 
@@ -364,6 +372,22 @@ def upload_dir() -> Path:
     path = Path(get_settings().upload_dir)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def sweep_pending(_session: object = None, *, now: float | None = None) -> int:
+    """Delete files chosen for a message but never sent (a closed tab, a dropped draft) once older than
+    GOVHUB_PENDING_UPLOAD_HOURS; how many were deleted. A scheduler job runs it (govhub/jobs)."""
+    folder = upload_dir() / "pending"
+    if not folder.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - get_settings().pending_upload_hours * 3600
+    gone = 0
+    for path in folder.iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                gone += 1
+    return gone
 
 
 def attachment_path(stored_name: str) -> Path:
