@@ -104,6 +104,10 @@ async function readForm(req) {
 
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, issuer);
+  if (url.pathname === '/favicon.ico') {  // the browser asks every site for one; a 404 is a console error
+    res.statusCode = 204;
+    return res.end();
+  }
   const match = url.pathname.match(/^\/interaction\/([\w-]+)(\/login)?$/);
   if (!match) return handle(req, res);
   try {
