@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from govhub import clock
-from govhub.models import Conversation, ConversationMember, Notification, Official, Unit
+from govhub.models import AuditEvent, Conversation, ConversationMember, Notification, Official, Unit
 from govhub.routes import conversation_url
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
@@ -112,13 +113,49 @@ def test_members_talk_and_strangers_get_not_found(session, official) -> None:  #
         messages.history(session, official("ct.saigon"), 10_000_000)
 
 
-def test_a_leader_above_who_may_see_the_task_joins_on_opening(session, official) -> None:  # noqa: ANN001
+def how_joined(session: Session, conversation_id: int) -> dict[str, tuple[str, str | None]]:
+    """Each member's username → (how they joined, who added them)."""
+    adder = aliased(Official)
+    return {name: (how, by) for name, how, by in session.exec(
+        select(Official.username, ConversationMember.joined_how, adder.username)
+        .join(ConversationMember, ConversationMember.official_id == Official.id)
+        .outerjoin(adder, adder.id == ConversationMember.added_by_id)
+        .where(ConversationMember.conversation_id == conversation_id)).all()}
+
+
+def test_a_leader_above_who_may_see_the_task_reads_its_group_and_joins_only_by_writing(session, official) -> None:  # noqa: ANN001
     task_id = assign_to_saigon(session, official)
     pct = official("pct1.saigon")
     conversation = messages.access_task_group(session, pct, task_id)
-    assert "pct1.saigon" in members(session, conversation.id)
+    messages.do_send(session, official("chutich"), conversation.id, "Phường báo cáo tiến độ.", instruction=True)
+    # Opening and reading make nobody a member: no unread count, no place in the list, no acknowledgement owed.
+    assert [r.body for r in messages.history(session, pct, conversation.id)] == ["Phường báo cáo tiến độ."]
+    messages.mark_read(session, pct, conversation.id)
+    assert "pct1.saigon" not in members(session, conversation.id)
+    assert not messages.is_member(session, pct, conversation)
+    assert conversation.id not in [r.id for r in messages.conversations(session, pct).rows]
+    instruction = messages.history(session, pct, conversation.id)[0]
+    assert instruction.ack_total == 1  # the chairman of the ward only
+    with pytest.raises(Invalid):
+        messages.do_acknowledge(session, pct, instruction.id)
+    # Writing joins, recorded as joining on their own and audited; those placed by the task say so.
+    messages.do_send(session, pct, conversation.id, "Tôi theo dõi việc này.")
+    assert how_joined(session, conversation.id) == {"chutich": ("task", None), "ct.saigon": ("task", None),
+                                                    "pct1.saigon": ("self", "pct1.saigon")}
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "conversation.joined",
+                                                 AuditEvent.object_id == conversation.id)).one().actor_id == pct.id
     with pytest.raises(NotFound):
         messages.access_task_group(session, official("cv.saigon"), task_id)
+
+
+def test_a_group_records_who_opened_it_and_who_was_invited(session, official) -> None:  # noqa: ANN001
+    group = messages.do_create_group(session, official("ct.saigon"), "Tổ công tác",
+                                     [official("cv.saigon").id, official("tp1.saigon").id])
+    assert how_joined(session, group.id) == {"ct.saigon": ("created", None),
+                                             "cv.saigon": ("invited", "ct.saigon"),
+                                             "tp1.saigon": ("invited", "ct.saigon")}
+    direct = messages.do_direct(session, official("cv.saigon"), official("tp1.saigon").id)
+    assert how_joined(session, direct.id) == {"cv.saigon": ("created", None), "tp1.saigon": ("invited", "cv.saigon")}
 
 
 def test_instruction_acknowledgement_reaches_its_sender(session, official) -> None:  # noqa: ANN001

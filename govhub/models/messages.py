@@ -33,7 +33,9 @@ class Conversation(SQLModel, table=True):
 
 
 class ConversationMember(SQLModel, table=True):
-    """Who belongs to a conversation, and how far they have read."""
+    """Who belongs to a conversation, how they came to (``joined_how``: ``task`` — placed there by the task the
+    group follows, ``created`` — opened it, ``invited`` — added by ``added_by_id``, ``self`` — joined on their own
+    as somebody who may see the task), and how far they have read."""
 
     __tablename__ = "conversation_member"
     __table_args__ = (Index("ix_conversation_member_official_id", "official_id"),)
@@ -42,6 +44,8 @@ class ConversationMember(SQLModel, table=True):
     official_id: int = Field(foreign_key="official.id", primary_key=True)
     last_read_id: int = 0
     joined_at: datetime = ts_field()
+    joined_how: str = Field(default="task", max_length=10)
+    added_by_id: int | None = Field(default=None, foreign_key="official.id")
 
 
 class Message(SQLModel, table=True):

@@ -134,7 +134,7 @@ def _message(m: MessageRow) -> rx.Component:
                 rx.hstack(
                     rx.button(t("messages.ack_count", n=m.ack_count.to_string(), total=m.ack_total.to_string()),
                               size="1", variant="ghost", on_click=S.show_acks(m.id), class_name="ack-count"),
-                    rx.cond(~m.mine & ~m.acked,
+                    rx.cond(~m.mine & ~m.acked & S.conv_member,
                             rx.button(rx.icon("check", size=14), t("messages.acknowledge"), size="1",
                                       color_scheme="orange", on_click=S.acknowledge(m.id), class_name="ack-button")),
                     rx.cond(~m.mine & m.acked, rx.badge(t("messages.you_acked"), color_scheme="green")),
@@ -235,6 +235,8 @@ def _conversation(display: list[str] | str) -> rx.Component:
                 width="100%", padding="0",
             ),
         ),
+        rx.cond(~S.conv_member, rx.callout(t("messages.reading_as_follower"), icon="eye", size="1", color_scheme="gray",
+                                            width="100%", id="msg-follower")),
         _composer(),
         spacing="3", flex="1", min_width="0", width="100%",
         display=display,

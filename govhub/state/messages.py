@@ -52,6 +52,7 @@ class MessagesState(AppState):
     conv_task: int = 0
     conv_sub_task: bool = False  # the open case group is a sub-task's (its parent's group has the same name)
     conv_unit: str = ""  # the lead unit of the open case group's task
+    conv_member: bool = True  # False: reading a case group as someone who may see its task (writing joins it)
     rows: list[MessageRow] = []
     has_older: bool = False
     missing: bool = False
@@ -98,9 +99,10 @@ class MessagesState(AppState):
             rows = messages.history(session, actor, cid)
             messages.mark_read(session, actor, cid)
             return (conversation.kind, messages.title_of(session, actor, conversation), conversation.task_id or 0,
-                    messages.case_detail(session, conversation), rows)
+                    messages.case_detail(session, conversation), rows,
+                    messages.is_member(session, actor, conversation))
 
-        self.conv_kind, self.conv_title, self.conv_task, detail, self.rows = await self._call(work)
+        self.conv_kind, self.conv_title, self.conv_task, detail, self.rows, self.conv_member = await self._call(work)
         self.conv_sub_task, self.conv_unit = detail
         self.conv_id, self.missing = cid, False
         self.has_older = len(self.rows) >= messages.PAGE
@@ -276,6 +278,7 @@ class MessagesState(AppState):
         instruction = str(form.get("instruction", "")).lower() in ("on", "true", "1")
         uploads = [Upload(filename=p["name"], data=Path(p["path"]).read_bytes()) for p in self._pending]
         await self._call(lambda s, a: messages.do_send(s, a, cid, body, instruction=instruction, uploads=uploads))
+        self.conv_member = True
         self.draft_key = secrets.token_hex(8)
         self._discard_pending()
         after = max((r.id for r in self.rows), default=0)

@@ -31,11 +31,12 @@ class NewCase:
     members: set[int] = field(default_factory=set)
 
 
-def add_members(session: Session, conversation_id: int, official_ids: Iterable[int]) -> None:
-    """Add members (those already in stay as they are)."""
+def add_members(session: Session, conversation_id: int, official_ids: Iterable[int], *, how: str = "task",
+                added_by: int | None = None) -> None:
+    """Add members, recording how they came (see ``ConversationMember``); those already in stay as they are."""
     now = clock.now()
-    rows = [{"conversation_id": conversation_id, "official_id": o, "last_read_id": 0, "joined_at": now}
-            for o in sorted(set(official_ids))]
+    rows = [{"conversation_id": conversation_id, "official_id": o, "last_read_id": 0, "joined_at": now,
+             "joined_how": how, "added_by_id": added_by} for o in sorted(set(official_ids))]
     if rows:
         insert_ignore(session, ConversationMember, rows)
 
@@ -58,8 +59,8 @@ def open_for_tasks(session: Session, cases: list[NewCase]) -> list[int]:
     for case in cases:
         case.members = {m for m in (case.assigner_id, case.owner_id, *(heads.get(u) for u in case.unit_ids))
                         if m is not None}
-        rows += [{"conversation_id": by_task[case.task_id], "official_id": m, "last_read_id": 0, "joined_at": now}
-                 for m in sorted(case.members)]
+        rows += [{"conversation_id": by_task[case.task_id], "official_id": m, "last_read_id": 0, "joined_at": now,
+                  "joined_how": "task", "added_by_id": None} for m in sorted(case.members)]
     session.execute(insert(ConversationMember), rows)
     parents = {c.parent_id for c in cases if c.parent_id is not None}
     if parents:

@@ -2,8 +2,8 @@
 for an acknowledgement, unread counts, search and paging; and important news for everyone or chosen units.
 
 Every conversation is reached only through ``access_conversation``: a member, or (for a case group) somebody who
-may see the task, who then joins it. Everyone else gets NotFound, the same as for a conversation that does not
-exist."""
+may see the task, who reads it without joining; they join, recorded as having joined on their own, by writing in
+it. Everyone else gets NotFound, the same as for a conversation that does not exist."""
 
 from __future__ import annotations
 
@@ -71,8 +71,9 @@ def _member(session: Session, conversation_id: int, official_id: int) -> Convers
 
 
 def access_conversation(session: Session, actor: Official, conversation_id: int) -> Conversation:
-    """The conversation if ``actor`` belongs to it; a case group also admits whoever may see its task (they join
-    it). Otherwise NotFound, exactly as for a conversation that does not exist."""
+    """The conversation if ``actor`` belongs to it; a case group also lets whoever may see its task read it (a
+    leader following the task), without making them a member. Otherwise NotFound, exactly as for a conversation
+    that does not exist."""
     conversation = session.get(Conversation, int(conversation_id))
     if conversation is None or not actor.active:
         raise NotFound()
@@ -81,9 +82,23 @@ def access_conversation(session: Session, actor: Official, conversation_id: int)
     if conversation.kind == "case" and conversation.task_id is not None:
         task = session.get(Task, conversation.task_id)
         if task is not None and can_see(session, actor, task):
-            add_members(session, conversation.id, [actor.id])
             return conversation
     raise NotFound()
+
+
+def is_member(session: Session, actor: Official, conversation: Conversation) -> bool:
+    """Whether ``actor`` belongs to the conversation (rather than reading a case group as someone who may see
+    its task)."""
+    return _member(session, conversation.id, actor.id) is not None
+
+
+def _join_to_write(session: Session, actor: Official, conversation: Conversation) -> None:
+    """Somebody who may see a case group's task and writes in it joins it then, recorded and audited as having
+    joined on their own."""
+    if not is_member(session, actor, conversation):
+        add_members(session, conversation.id, [actor.id], how="self", added_by=actor.id)
+        audit.record(session, "conversation.joined", actor_id=actor.id, object_type="conversation",
+                     object_id=conversation.id)
 
 
 def access_task_group(session: Session, actor: Official, task_id: int) -> Conversation:
@@ -410,6 +425,7 @@ def do_send(session: Session, actor: Official, conversation_id: int, body: str, 
         raise Invalid("messages.error.too_many_files", n=MAX_FILES)
     checked = [(u, *check_upload(u)) for u in uploads]
     conversation = access_conversation(session, actor, conversation_id)
+    _join_to_write(session, actor, conversation)
     now = clock.now()
     message = Message(conversation_id=conversation.id, author_id=actor.id,
                       kind="instruction" if instruction else "text", body=text, body_folded=fold(text)[:MAX_BODY],
@@ -454,7 +470,7 @@ def do_acknowledge(session: Session, actor: Official, message_id: int) -> None:
     if message is None:
         raise NotFound()
     conversation = access_conversation(session, actor, message.conversation_id)
-    if message.kind != "instruction" or message.author_id == actor.id:
+    if message.kind != "instruction" or message.author_id == actor.id or not is_member(session, actor, conversation):
         raise Invalid("messages.error.not_ackable")
     if session.get(MessageAck, (message.id, actor.id)) is not None:
         return
@@ -492,7 +508,8 @@ def do_create_group(session: Session, actor: Official, title: str, member_ids: l
                                 created_at=now, last_message_at=now)
     session.add(conversation)
     session.flush()
-    add_members(session, conversation.id, [actor.id, *members])
+    add_members(session, conversation.id, [actor.id], how="created")
+    add_members(session, conversation.id, members, how="invited", added_by=actor.id)
     audit.record(session, "conversation.created", actor_id=actor.id, object_type="conversation",
                  object_id=conversation.id, detail={"members": len(members) + 1})
     return conversation
@@ -512,7 +529,8 @@ def do_direct(session: Session, actor: Official, other_id: int) -> Conversation:
                                            "direct_key": key, "created_by_id": actor.id, "created_at": now,
                                            "last_message_at": now}])
     conversation = session.exec(select(Conversation).where(Conversation.direct_key == key)).one()
-    add_members(session, conversation.id, [actor.id, other.id])
+    add_members(session, conversation.id, [actor.id], how="created")
+    add_members(session, conversation.id, [other.id], how="invited", added_by=actor.id)
     return conversation
 
 
