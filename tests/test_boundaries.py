@@ -172,3 +172,13 @@ def test_the_map_uses_the_shipped_file_unless_another_is_set(tmp_path: Path, mon
         assert geo.boundaries(str(tmp_path / "bad.geojson")) == {}
     finally:
         get_settings.cache_clear()
+
+
+def test_a_file_nobody_simplified_is_drawn_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    ring = [[106.7 + i * 1e-6, 10.8 + (i % 2) * 1e-6] for i in range(geo.MANY_POINTS)] + [[106.7, 10.9], [106.7, 10.8]]
+    big = tmp_path / "big.geojson"
+    big.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "26740", "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    with caplog.at_level("WARNING", logger="govhub.geo"):
+        assert len(geo.boundaries(str(big))["26740"][0]) == len(ring)
+    assert "simplify it with tools/simplify_boundaries.py" in caplog.text
