@@ -47,7 +47,7 @@ test: install-dev $(OIDC_PROVIDER)/node_modules/.installed
 	$(PY) -m pytest -q tests/e2e $(PYTEST_ARGS)
 
 lint: install-dev
-	$(VENV)/bin/ruff check govhub tests bench
+	$(VENV)/bin/ruff check govhub tests bench tools
 
 bench: install-dev
 	$(PY) bench/directory_search.py

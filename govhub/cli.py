@@ -7,9 +7,11 @@ import getpass
 import json
 import sys
 import time
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from govhub.config import get_settings
 from govhub.db import safe_url, session_scope
@@ -72,30 +74,63 @@ def _analyze() -> None:
         conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
 
 
-def status_counts() -> dict:
-    """What ``govhub status`` reports."""
+def _grouped(session: Session, column: Any, keys: tuple[str, ...] = ()) -> dict[str, int]:
+    """Rows per value of ``column``: every one of ``keys`` (0 when none), then any other value found."""
+    found = dict(session.exec(select(column, func.count()).group_by(column)).all())
+    return {**dict.fromkeys(keys, 0), **{str(k): v for k, v in found.items()}}
+
+
+def _counted(groups: dict[str, dict[str, int]], **extra: int) -> dict:
+    """A total (from the first breakdown), the breakdowns and any other counts."""
+    return {"total": sum(next(iter(groups.values())).values()), **groups, **extra}
+
+
+def status_counts(today: date | None = None) -> dict:
+    """What ``govhub status`` reports: the database, its revision and enough counts to see the city is alive
+    (tasks by workflow state and by the Government Office's reporting status as of ``today``)."""
     from govhub.migrations import current_revision
 
     url = get_settings().database_url
     out: dict = {"database_url": safe_url(url), "revision": current_revision(url)}
     if out["revision"] is None:
         return out
-    with session_scope() as session:
-        by_kind = dict(session.exec(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
-        out["units"] = by_kind
-        out["officials"] = session.exec(select(func.count()).select_from(Official)).one()
-        from govhub.models import Directive, Notification, Task
-        from govhub.models.task import TASK_STATES
+    from govhub import clock
+    from govhub.models import (
+        Conversation,
+        Directive,
+        ExtensionRequest,
+        Message,
+        MessageAck,
+        MessageAttachment,
+        News,
+        Notification,
+        Task,
+    )
+    from govhub.models.documents import DOC_STATES
+    from govhub.models.messages import CONVERSATION_KINDS, MESSAGE_KINDS
+    from govhub.models.task import TASK_STATES
+    from govhub.services.tasks.status import STATUSES, report_status_sql
 
-        by_state = dict(session.exec(select(Task.state, func.count()).group_by(Task.state)).all())
-        out["tasks"] = {"total": sum(by_state.values()), **{s: by_state.get(s, 0) for s in TASK_STATES}}
-        out["directives"] = session.exec(select(func.count()).select_from(Directive)).one()
-        out["notifications"] = {
-            "total": session.exec(select(func.count()).select_from(Notification)).one(),
-            "unread": session.exec(select(func.count()).select_from(Notification)
-                                   .where(Notification.read_at.is_(None))).one(),
-        }
-        out["documents"] = dict(session.exec(select(Document.state, func.count()).group_by(Document.state)).all())
+    today = today or clock.today()
+    with session_scope() as session:
+        def count(model: Any, *where: Any) -> int:
+            return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+        out["units"] = _grouped(session, Unit.kind)
+        out["officials"] = count(Official)
+        out["directives"] = _counted({"by_source": _grouped(session, Directive.source)})
+        out["tasks"] = _counted({"by_state": _grouped(session, Task.state, TASK_STATES),
+                                 "by_report_status": _grouped(session, report_status_sql(today),
+                                                              (*STATUSES, "cancelled"))},
+                                sub_tasks=count(Task, Task.parent_id.is_not(None)))
+        out["extension_requests"] = _counted({"by_status": _grouped(session, ExtensionRequest.status)})
+        out["documents"] = _counted({"by_state": _grouped(session, Document.state, DOC_STATES)})
+        out["conversations"] = _counted({"by_kind": _grouped(session, Conversation.kind, CONVERSATION_KINDS)})
+        out["messages"] = _counted({"by_kind": _grouped(session, Message.kind, MESSAGE_KINDS)},
+                                   attachments=count(MessageAttachment), acknowledgements=count(MessageAck))
+        out["news"] = {"total": count(News), "pinned": count(News, News.pinned_until >= today)}
+        out["notifications"] = {"total": count(Notification), "unread": count(Notification,
+                                                                              Notification.read_at.is_(None))}
     return out
 
 

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_ip_max_failures: int = 30
     login_lockout_minutes: int = 15
+    # The oversight map's GeoJSON (feature id = unit code); unset: the city's wards shipped in govhub/data; empty: no
+    # map (services/oversight/geo.py).
     boundaries_file: str | None = None
     # Document files (GOVHUB_FILES_DIR): stored under generated names, served only through access checks.
     files_dir: str = str(PROJECT_DIR / "files")

@@ -1,10 +1,9 @@
 """Oversight aggregates equal a brute-force count over random tasks (SQLite and PostgreSQL); who sees which board,
-with denial twins; the drill-down; the reports carry the numbers of the screen; the map's simplification."""
+with denial twins; the drill-down; the reports carry the numbers of the screen."""
 
 from __future__ import annotations
 
 import io
-import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,7 +18,6 @@ from govhub.models.task import DIRECTIVE_SOURCES, TASK_STATES
 from govhub.services.core.errors import NotFound
 from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
 from govhub.services.oversight import dashboard as D
-from govhub.services.oversight import geo
 from govhub.services.tasks import tally
 from govhub.services.tasks.status import STATUSES, report_status
 
@@ -222,32 +220,3 @@ def test_excel_and_csv_carry_the_screen_numbers(session: Session, official) -> N
     text = D.to_csv(b, D.Filters(), clock.today()).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("STT,Đơn vị,Tổng số nhiệm vụ được giao")
     assert text.splitlines()[-1].startswith(f",Tổng cộng,{b.total.assigned},")
-
-
-# --- the map's geometry ----------------------------------------------------------------------------------------
-
-
-def test_simplify_keeps_the_shape_within_tolerance() -> None:
-    line = [(x / 100, 0.0001 * ((x * 7) % 3)) for x in range(101)]
-    out = geo.simplify(line, 0.001)
-    assert out[0] == line[0] and out[-1] == line[-1] and len(out) == 2
-    corner = [(0.0, 0.0), (0.5, 0.0), (1.0, 0.0), (1.0, 0.5), (1.0, 1.0)]
-    assert geo.simplify(corner, 0.01) == [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)]
-
-
-def test_boundaries_are_simplified_cached_and_optional(tmp_path) -> None:  # noqa: ANN001
-    square = [[106.7 + dx, 10.77 + dy] for dx, dy in ((0, 0), (0.01, 0), (0.01, 0.01), (0, 0.01), (0, 0))]
-    wiggly = [[106.7 + i * 0.0001, 10.8 + (i % 2) * 0.00001] for i in range(100)] + [[106.71, 10.81], [106.7, 10.8]]
-    data = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": "26740", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [square]}},
-        {"type": "Feature", "id": "25813", "properties": {},
-         "geometry": {"type": "MultiPolygon", "coordinates": [[wiggly]]}},
-    ]}
-    path = tmp_path / "b.geojson"
-    path.write_text(json.dumps(data))
-    shapes = geo.boundaries(str(path))
-    assert set(shapes) == {"26740", "25813"}
-    assert len(shapes["25813"][0]) < 10 and shapes["25813"][0][0] == shapes["25813"][0][-1]
-    assert geo.boundaries(str(path)) is shapes  # cached
-    assert geo.boundaries(str(tmp_path / "missing.geojson")) == {}
-    assert geo.boundaries("") == {}

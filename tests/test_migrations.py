@@ -233,8 +233,8 @@ def test_counters_of_tasks_already_there_match_a_rebuild(empty_url: str) -> None
 
 
 def test_an_installed_wheel_migrates_from_its_own_files(tmp_path: Path) -> None:
-    """Build the wheel, unpack it apart from the source tree and run `govhub db upgrade` from there: the
-    revisions it applies are the ones inside the installed package."""
+    """Build the wheel (the map's boundaries and their notes inside), unpack it apart from the source tree and run
+    `govhub db upgrade` from there: the revisions it applies are the ones inside the installed package."""
     import subprocess
     import sys
     import zipfile
@@ -246,6 +246,7 @@ def test_an_installed_wheel_migrates_from_its_own_files(tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     assert (site / "govhub" / "alembic" / "script.py.mako").is_file()
+    assert {"hcmc_wards.geojson", "NOTES.md"} <= {p.name for p in (site / "govhub" / "data").iterdir()}  # the map
     url = f"sqlite:///{tmp_path / 'installed.db'}"
     code = ("import govhub, govhub.migrations as m; from govhub.cli import main; main(['db', 'upgrade']); "
             "print(govhub.__file__); print(m.script_location())")

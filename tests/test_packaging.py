@@ -66,7 +66,7 @@ def test_every_distribution_the_tests_and_benchmarks_import_is_declared() -> Non
 
 def test_the_scan_sees_an_undeclared_import(tmp_path: Path) -> None:
     """The denial twin: a module importing something installed but not declared is reported."""
-    probe = ROOT / "tests" / "data" / f"_probe_{tmp_path.name}.py"
+    probe = ROOT / "tests" / f"_probe_{tmp_path.name}.py"
     probe.write_text("import pytest\nfrom sqlalchemy import text\nimport os\n", encoding="utf-8")
     try:
         found = undeclared([probe], [r for r in RUNTIME if canonicalize_name(r.name) != "sqlalchemy"])

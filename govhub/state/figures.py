@@ -110,7 +110,7 @@ def _inset_islands(rows: list[UnitStat], shapes: dict[str, list[Ring]]) -> dict[
         pts = [p for ring in shapes[r.code] for p in ring]
         dx = max_x - max(p[0] for p in pts) - 0.02
         dy = min_y - min(p[1] for p in pts) + 0.02
-        out[r.code] = [[(round(x + dx, 4), round(y + dy, 4)) for x, y in ring] for ring in shapes[r.code]]
+        out[r.code] = [[(round(x + dx, 5), round(y + dy, 5)) for x, y in ring] for ring in shapes[r.code]]
     return out
 
 

@@ -59,10 +59,7 @@ def server(e2e_db: Path) -> Iterator[str]:
            "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "REFLEX_TELEMETRY_ENABLED": "false",
            "REFLEX_CHECK_LATEST_VERSION": "false"}
     env.pop("GOVHUB_REDIS_URL", None)
-    # The oversight map: the city's boundary file beside the clone (CI), else a tiny committed sample.
-    boundaries = [p for p in (ROOT.parent / "shared/data/hcmc_wards_2025.geojson",
-                              Path("/work/shared/data/hcmc_wards_2025.geojson")) if p.exists()]
-    env["GOVHUB_BOUNDARIES_FILE"] = str(boundaries[0] if boundaries else ROOT / "tests/data/wards_sample.geojson")
+    env.pop("GOVHUB_BOUNDARIES_FILE", None)  # the oversight map: the boundaries shipped in the package
     for args in (["db", "upgrade"], ["seed", "demo"]):
         subprocess.run([str(bin_dir / "govhub"), *args], env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()

@@ -34,7 +34,12 @@ def test_chairman_board_drill_down_and_export(browsers) -> None:  # noqa: ANN001
     assert page.locator("#ward-chart").bounding_box()["width"] <= width
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot(page, "oversight")
+    # The map, with no setting: every ward, commune and the special zone drawn from the shipped boundaries, inside
+    # the screen.
     page.locator("#map-card").scroll_into_view_if_needed()
+    expect(page.locator("#map-chart path.js-fill")).to_have_count(168)
+    box = page.locator("#map-chart .main-svg").first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] >= 300
     shot(page, "oversight-map")
 
     assigned, overdue, rate = _number(page, "assigned"), _number(page, "overdue"), _number(page, "rate")
