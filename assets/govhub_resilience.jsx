@@ -83,12 +83,15 @@ if (typeof window !== "undefined" && !Socket.prototype.govhubPatched) {
   for (const type of ["pointerdown", "click", "submit"]) window.addEventListener(type, refuse, true);
 }
 
-const pill = {
-  position: "fixed", top: "calc(env(safe-area-inset-top, 0px) + 8px)", left: "50%", transform: "translateX(-50%)",
-  zIndex: 2147483000, maxWidth: "calc(100vw - 24px)", display: "flex", alignItems: "center", gap: "10px",
-  padding: "6px 14px", borderRadius: "999px", fontSize: "14px", lineHeight: "20px",
-  boxShadow: "0 2px 8px rgba(0, 0, 0, 0.15)", fontFamily: "inherit",
-};
+// Centred at the top, below the phone's top bar (shown under 48em, as in govhub/components/shell.py), so the
+// bell and the account menu stay in reach; never over the bottom bar.
+const PHONE = "(max-width: 47.99em)";
+const pill = () => ({
+  position: "fixed", left: 0, right: 0, margin: "0 auto", width: "fit-content", maxWidth: "calc(100vw - 24px)",
+  top: `calc(env(safe-area-inset-top, 0px) + ${window.matchMedia(PHONE).matches ? 64 : 8}px)`,
+  zIndex: 2147483000, display: "flex", alignItems: "center", gap: "10px", padding: "6px 14px",
+  borderRadius: "999px", fontSize: "14px", lineHeight: "20px", boxShadow: "0 2px 8px rgba(0, 0, 0, 0.15)",
+});
 
 export function Resilience({ reconnecting, refused, newVersion, reload }) {
   const [down, setDown] = useState(false);
@@ -149,11 +152,11 @@ export function Resilience({ reconnecting, refused, newVersion, reload }) {
   if (stale) {
     return (
       <div id="new-version" role="status" data-govhub-resilience=""
-           style={{ ...pill, background: "var(--indigo-3)", color: "var(--indigo-12)",
+           style={{ ...pill(), background: "var(--indigo-3)", color: "var(--indigo-12)",
                     border: "1px solid var(--indigo-7)" }}>
         <span>{newVersion}</span>
         <button id="new-version-reload" type="button" onClick={() => window.location.reload()}
-                style={{ font: "inherit", fontWeight: 600, padding: "4px 12px", borderRadius: "999px",
+                style={{ font: "inherit", fontWeight: 600, whiteSpace: "nowrap", padding: "4px 12px", borderRadius: "999px",
                          border: "none", background: "var(--indigo-9)", color: "white", cursor: "pointer" }}>
           {reload}
         </button>
@@ -164,7 +167,7 @@ export function Resilience({ reconnecting, refused, newVersion, reload }) {
   return (
     <div id="connection-strip" role="status" aria-live="polite" data-govhub-resilience=""
          data-state={refusing ? "refused" : "reconnecting"}
-         style={{ ...pill, pointerEvents: "none", background: "var(--gray-12)", color: "var(--gray-1)" }}>
+         style={{ ...pill(), pointerEvents: "none", background: "var(--gray-12)", color: "var(--gray-1)" }}>
       {refusing ? refused : reconnecting}
     </div>
   );
