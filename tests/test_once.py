@@ -53,9 +53,12 @@ def test_a_tab_keeps_a_bounded_number_of_keys() -> None:
 def test_closed_tabs_are_swept(monkeypatch: pytest.MonkeyPatch) -> None:
     store, now = MemoryOnce(ttl=5), [0.0]
     monkeypatch.setattr(once.time, "monotonic", lambda: now[0])
-    for i in range(1100):
+    for i in range(100):
         run(store.first(f"tab-{i}", key()))
     now[0] += 10
+    run(store.first("tab-0", key()))  # within a minute of the last sweep: nothing is swept yet
+    assert len(store._tabs) == 100
+    now[0] += once.SWEEP_SECONDS
     run(store.first("fresh", key()))
     assert list(store._tabs) == ["fresh"]
 

@@ -17,6 +17,7 @@ from govhub.config import get_settings
 
 TTL_SECONDS = 15 * 60
 PER_TAB = 512  # the keys one tab may have in flight within the TTL (memory store); older ones are forgotten first
+SWEEP_SECONDS = 60  # how often the memory store forgets closed tabs
 PREFIX = "govhub:once"
 KEY = re.compile(r"[0-9a-f]{16,32}")
 
@@ -32,6 +33,7 @@ class MemoryOnce:
     def __init__(self, ttl: float = TTL_SECONDS, per_tab: int = PER_TAB) -> None:
         self.ttl, self.per_tab = ttl, per_tab
         self._tabs: dict[str, OrderedDict[str, float]] = {}
+        self._next_sweep = 0.0
 
     async def first(self, tab: str, key: str) -> bool:
         """True the first time ``key`` is seen for ``tab`` within the TTL, False after."""
@@ -48,9 +50,10 @@ class MemoryOnce:
         return True
 
     def _sweep(self, now: float) -> None:
-        """Forget tabs whose keys have all expired (closed tabs), now and then."""
-        if len(self._tabs) < 1024:
+        """Forget tabs whose keys have all expired (closed tabs), once a minute at most."""
+        if now < self._next_sweep:
             return
+        self._next_sweep = now + SWEEP_SECONDS
         for tab in [t for t, seen in self._tabs.items() if not seen or next(reversed(seen.values())) <= now]:
             del self._tabs[tab]
 

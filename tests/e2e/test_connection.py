@@ -68,8 +68,10 @@ def assert_calm(page: Page) -> None:
 
 def test_ten_seconds_offline(both: dict[str, Browsers], e2e_db: Path) -> None:
     pages = {viewport: b.new_page() for viewport, b in both.items()}
-    typed = {}
+    typed: dict[str, str] = {}
+    frames: dict[str, list] = {viewport: [] for viewport in pages}  # what each tab sent
     for viewport, page in pages.items():
+        page.on("websocket", lambda ws, sent=frames[viewport]: ws.on("framesent", lambda f: sent.append(f)))
         open_conversation(page, "ct.saigon")
         typed[viewport] = f"Gửi khi mất mạng ({viewport})"
         page.fill("#msg-body", typed[viewport][:8])
@@ -85,16 +87,21 @@ def test_ten_seconds_offline(both: dict[str, Browsers], e2e_db: Path) -> None:
         page.click("#msg-send")  # refused, not queued
         expect(strip(page)).to_have_text(REFUSED)
         shot(page, "refused-offline")
+        page.fill("#msg-search", "họp")  # a search typed offline: queued by Reflex, dropped on reconnect
     if (left := 10 - (time.monotonic() - went)) > 0:
         time.sleep(left)
 
     for page in pages.values():
         page.context.set_offline(False)
+    for page in pages.values():
+        expect(strip(page)).to_have_text(REFUSED)  # back: what was queued offline is dropped, and it says so
     for viewport, page in pages.items():
         expect(strip(page)).to_have_count(0, timeout=8000)  # the refusal note fades too
         expect(page.locator("#msg-body")).to_have_value(typed[viewport])
+        expect(page.locator("#msg-search")).to_have_value("họp")
         expect(page.locator(".message:visible", has_text=typed[viewport])).to_have_count(0)
         assert messages_with(e2e_db, typed[viewport]) == 0  # the offline tap was never sent
+        assert not [f for f in frames[viewport] if re.search(r'\.(send|search)"', str(f))]  # nor the search
         page.click("#msg-send")  # and the same tap, online, is
         expect(page.locator(".message:visible", has_text=typed[viewport])).to_be_visible()
         assert messages_with(e2e_db, typed[viewport]) == 1
