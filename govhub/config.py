@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     login_ip_max_failures: int = 30
     login_lockout_minutes: int = 15
     boundaries_file: str | None = None
+    # The deployed release (a version or commit): open tabs of another release offer to reload (govhub/release.py).
+    release: str = ""
     # Document files (GOVHUB_FILES_DIR): stored under generated names, served only through access checks.
     files_dir: str = str(PROJECT_DIR / "files")
     files_max_bytes: int = 20 * 1024 * 1024

@@ -7,9 +7,10 @@ client's entry page, whose hashed asset names change with every build that chang
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
+
+from govhub.config import get_settings
 
 ENTRY_PAGES = ("index.html", "__spa-fallback.html")
 
@@ -21,7 +22,7 @@ def _digest(page: Path, stamp: int) -> str:  # noqa: ARG001  (``stamp`` names th
 
 def release_id(build_dir: Path) -> str:
     """The release served from ``build_dir`` ("" when nothing is built there yet)."""
-    named = os.environ.get("GOVHUB_RELEASE", "").strip()
+    named = get_settings().release.strip()
     if named:
         return named[:64]
     for name in ENTRY_PAGES:
