@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # The oversight map's GeoJSON (feature id = unit code); unset: the city's wards shipped in govhub/data; empty: no
     # map (services/oversight/geo.py).
     boundaries_file: str | None = None
+    # The deployed release (a version or commit): open tabs of another release offer to reload (govhub/release.py).
+    release: str = ""
     # Document files (GOVHUB_FILES_DIR): stored under generated names, served only through access checks.
     files_dir: str = str(PROJECT_DIR / "files")
     files_max_bytes: int = 20 * 1024 * 1024

@@ -18,7 +18,9 @@ from govhub.api.auth_routes import routes as auth_routes
 from govhub.api.file_routes import routes as file_routes
 from govhub.api.message_files import routes as message_file_routes
 from govhub.api.oidc_routes import routes as oidc_routes
+from govhub.api.release_routes import routes as release_routes
 from govhub.api.security import security_headers
+from govhub.components import resilience
 from govhub.jobs.scheduler import lifespan as jobs_lifespan
 from govhub.realtime import socket_guard
 from govhub.realtime.push import lifespan as push_lifespan
@@ -61,13 +63,17 @@ def route_error(request: Request, exception: Exception) -> Response:
 
 
 app = rx.App(
-    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *message_file_routes, *file_routes],
+    api_transformer=[Starlette(routes=[*auth_routes, *oidc_routes, *message_file_routes, *file_routes,
+                                       *release_routes],
                                exception_handlers={Exception: route_error}),
                      upload_guard, security_headers],
     backend_exception_handler=backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
 app.add_middleware(SessionBinding(), index=0)  # a tab's state belongs to one session (B7)
+# Reflex's connection toast (red, English, over the bottom bar) gives way to GovHub's calm strip (reconnecting,
+# refused taps while offline, a new release): govhub/components/resilience.py.
+app.app_wraps[(5, "Overlay")] = resilience.overlay
 socket_guard.install(app)  # the websocket: GovHub's own origin only, a rate and a queue per connection
 app.register_lifespan_task(push_lifespan)  # live push of notifications to open browsers
 app.register_lifespan_task(jobs_lifespan)  # reminders, digest and e-mail, on one leader

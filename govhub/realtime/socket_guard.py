@@ -1,5 +1,6 @@
 """Guards on the websocket (``/_event``) that Reflex leaves open: which pages may open it (Origin), and how much
-one connection may ask (a rate and a queue per connection; a closed connection's queue is dropped).
+one connection may ask (a rate and a queue per connection; a closed connection's queue is dropped), and that an
+action the page sends twice (its key seen before: govhub/realtime/once.py) is applied once.
 
 This is the one place that reaches into Reflex's event namespace and event processor: Reflex's ``EventNamespace``
 receives each socket message inline (``on_event``) and hands it to the processor's queue, which runs one tab's
@@ -21,8 +22,10 @@ from reflex.app import App, EventNamespace
 
 from govhub.api.origins import own_origin
 from govhub.config import get_settings
+from govhub.realtime.once import get_once, valid_key
 
 log = logging.getLogger("govhub.socket")
+ONCE_FIELD = "govhub_once"  # where the page puts each action's key (assets/govhub_resilience.jsx)
 
 # The budget of the connection whose message is being admitted right now (set around Reflex's on_event, read by
 # the wrapped enqueue; events a handler chains run in another task and are not counted).
@@ -100,6 +103,8 @@ class GuardedEventNamespace(EventNamespace):
         if reason is not None:
             await self._cut(sid, budget, reason)
             return
+        if not await _first_time(self.sid_to_token.get(sid), data):
+            return
         _track_enqueue(self.app.event_processor)
         mark = _admitting.set(budget)
         try:
@@ -124,6 +129,19 @@ class GuardedEventNamespace(EventNamespace):
         log.warning("websocket %s (tab %s) closed: over its event %s limit; %d queued events dropped",
                     sid, token[:8], reason, dropped)
         await self.disconnect(sid)
+
+
+async def _first_time(token: str | None, data: Any) -> bool:  # noqa: ANN401  (the message as the page sent it)
+    """Whether this message is not an action already received from its tab: its key (``router_data.govhub_once``,
+    govhub/realtime/once.py) is taken out and checked; messages without one (Reflex's own) always pass."""
+    router_data = data.get("router_data") if isinstance(data, dict) else None
+    key = router_data.pop(ONCE_FIELD, None) if isinstance(router_data, dict) else None
+    if token is None or not valid_key(key):
+        return True
+    if await get_once().first(token, key):
+        return True
+    log.info("tab %s sent action %s again: ignored", token[:8], key)
+    return False
 
 
 def _track_enqueue(processor: Any) -> None:  # noqa: ANN401  (Reflex's BaseStateEventProcessor)

@@ -50,8 +50,57 @@ def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e") / "govhub.db"
 
 
+class AppServer:
+    """The app's production server on one port. The first start builds the app (``reflex run --env prod``); a
+    restart runs the same build again, as Reflex's own prod backend does, without building (a server restart,
+    or a new release when ``GOVHUB_RELEASE`` is changed)."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port = env, port
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = None
+
+    def _launch(self, args: list[str], env: dict[str, str], seconds: float) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.log = (ARTIFACTS / "server.log").open("a")
+        self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        _wait_http(f"{self.base}/healthz", seconds, self.proc)
+        _wait_http(f"{self.base}/login", 60, self.proc)
+
+    def start(self) -> None:
+        bin_dir = Path(sys.executable).parent
+        (ARTIFACTS / "server.log").unlink(missing_ok=True)
+        self._launch([str(bin_dir / "reflex"), "run", "--env", "prod", "--backend-host", "127.0.0.1",
+                      "--frontend-port", str(self.port)], self.env, 240)
+
+    def restart(self, **env: str) -> None:
+        """Stop the server and start its build again, with ``env`` added to its environment."""
+        self.stop()
+        run_env = {**self.env, **env, "REFLEX_ENV_MODE": "prod", "__REFLEX_SKIP_COMPILE": "true",
+                   "__REFLEX_MOUNT_FRONTEND_COMPILED_APP": "true", "REFLEX_USE_GRANIAN": "false",
+                   "REFLEX_FRONTEND_PORT": str(self.port), "REFLEX_BACKEND_PORT": str(self.port),
+                   "REFLEX_BACKEND_HOST": "127.0.0.1", "GUNICORN_CMD_ARGS": "--workers 1"}
+        self._launch([sys.executable, "-m", "gunicorn", "--preload", "--worker-class",
+                      "uvicorn.workers.UvicornH11Worker", "--bind", f"127.0.0.1:{self.port}",
+                      "govhub.govhub:app()", "--log-level", "warning"], run_env, 60)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        os.killpg(self.proc.pid, 15)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+        self.proc = None
+        self.log.close()
+
+
 @pytest.fixture(scope="session")
-def server(e2e_db: Path) -> Iterator[str]:
+def app_server(e2e_db: Path) -> Iterator[AppServer]:
     """The app's production build on a free port, with the demo city in a fresh database."""
     db = e2e_db
     bin_dir = Path(sys.executable).parent
@@ -59,27 +108,22 @@ def server(e2e_db: Path) -> Iterator[str]:
            "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "REFLEX_TELEMETRY_ENABLED": "false",
            "REFLEX_CHECK_LATEST_VERSION": "false"}
     env.pop("GOVHUB_REDIS_URL", None)
+    env.pop("GOVHUB_RELEASE", None)
     env.pop("GOVHUB_BOUNDARIES_FILE", None)  # the oversight map: the boundaries shipped in the package
     for args in (["db", "upgrade"], ["seed", "demo"]):
         subprocess.run([str(bin_dir / "govhub"), *args], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "server.log").open("w")
-    proc = subprocess.Popen([str(bin_dir / "reflex"), "run", "--env", "prod", "--backend-host", "127.0.0.1",
-                             "--frontend-port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    server = AppServer(env, free_port())
     try:
-        _wait_http(f"{base}/healthz", 240, proc)
-        _wait_http(f"{base}/login", 60, proc)
-        yield base
+        server.start()
+        yield server
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-        log.close()
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(app_server: AppServer) -> str:
+    """The base address of the app's production server."""
+    return app_server.base
 
 
 @pytest.fixture(scope="session")
