@@ -186,6 +186,7 @@ PUBLIC_ROUTES = {
     "/auth/login": "the sign-in form posts here",
     "/auth/logout": "signing out without a session just clears the cookie",
     "/healthz": "load-balancer health check, says nothing about users",
+    "/_release": "the name of the running release, which a tab compares with its own (the sign-in page too)",
     "/auth/oidc/start": "single sign-on starts before anyone is signed in",
     "/auth/oidc/callback": "the provider sends the browser back here; without a matching state it refuses",
 }
