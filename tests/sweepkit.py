@@ -21,7 +21,7 @@ from govhub.models import Official, Position, Unit
 from govhub.models.documents import DocFile, DocRecipient, DocRoute, DocRouteStep, Document
 from govhub.models.messages import Conversation, Message, MessageAttachment, PersonalReminder
 from govhub.models.task import Directive, ExtensionRequest, Notification, Task
-from govhub.services.identity.auth import start_session
+from govhub.services.identity.auth import do_start_session
 from govhub.services.messaging import conversations as messages
 from tests.statekit import app_states, substate
 
@@ -212,7 +212,7 @@ def plant_targets() -> Targets:
             if outsider is not None:
                 break
         assert outsider is not None
-        token = start_session(session, outsider, client_ip="127.0.0.9")
+        token = do_start_session(session, outsider, client_ip="127.0.0.9")
         ids = {"task": task.id, "directive": directive.id, "document": document.id, "doc_file": doc_file.id,
                "conversation": conversation.id, "message": message.id, "attachment": attachment.id,
                "notification": notification.id, "reminder": reminder.id, "extension": extension.id,

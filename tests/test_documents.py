@@ -360,7 +360,7 @@ def test_a_refused_route_template_stays_in_the_form_and_a_created_one_empties_it
     stores nothing. A second submit of a draft already created (a double click) is ignored."""
     from govhub.db import session_scope
     from govhub.i18n import translate
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.state.base import AppState
     from govhub.state.documents import RouteAdminState
     from tests.statekit import call, make_root, run, substate
@@ -369,7 +369,7 @@ def test_a_refused_route_template_stays_in_the_form_and_a_created_one_empties_it
     with session_scope() as s:
         editor = s.exec(select(Official).where(Official.username == "tp1.saigon")).one()
         editor_id, roles = editor.id, editor.roles
-        token = start_session(s, editor, client_ip="127.0.0.1")
+        token = do_start_session(s, editor, client_ip="127.0.0.1")
 
     def templates() -> int:
         with session_scope() as s:

@@ -302,9 +302,9 @@ def _edit_entry(username: str, target_id: int, version: int, phone: str) -> Call
     """An edit of the entry's phone by ``username``, at the version that official's page showed."""
     def edit(session: Session) -> Any:
         target = session.get(Official, target_id)
-        return directory.update_contact(session, who(session, username), target_id, version=version,
-                                        full_name=target.full_name, phone=phone, email=target.email,
-                                        position_id=target.position_id)
+        return directory.do_update_contact(session, who(session, username), target_id, version=version,
+                                           full_name=target.full_name, phone=phone, email=target.email,
+                                           position_id=target.position_id)
     return edit
 
 

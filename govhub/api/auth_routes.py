@@ -78,7 +78,7 @@ async def sign_in(request: Request) -> Response:
 
     def work() -> auth.SignInResult:
         with session_scope() as session:
-            return auth.sign_in(session, username, password, client_ip=ip, user_agent=agent)
+            return auth.do_sign_in(session, username, password, client_ip=ip, user_agent=agent)
 
     result = await asyncio.to_thread(work)
     if result.token is None:
@@ -103,7 +103,7 @@ async def sign_out(request: Request) -> Response:
         with session_scope() as session:
             sso = store.sso_session_for(session, token)
             hint = sso.id_token if sso is not None else None
-            auth.sign_out(session, token, client_ip=ip)
+            auth.do_sign_out(session, token, client_ip=ip)
         client = get_client()
         if hint is None or client is None or not get_settings().oidc_end_provider_session:
             return None

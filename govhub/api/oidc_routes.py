@@ -21,7 +21,7 @@ from govhub.db import session_scope
 from govhub.routes import NOT_REGISTERED, safe_next
 from govhub.services.core import audit
 from govhub.services.identity import auth
-from govhub.services.identity.sso import LinkPolicy, link_official
+from govhub.services.identity.sso import LinkPolicy, do_link_official
 
 log = logging.getLogger("govhub.oidc")
 STATE_COOKIE = "govhub_oidc_state"
@@ -135,13 +135,13 @@ async def callback(request: Request) -> Response:
 
     def sign_in() -> tuple[str | None, str]:
         with session_scope() as session:
-            linked = link_official(session, client.issuer, claims, policy)
+            linked = do_link_official(session, client.issuer, claims, policy)
             if linked.official is None:
                 audit.record(session, "auth.sso_not_registered", client_ip=ip,
                              detail={"reason": linked.reason, "sub": str(claims.get("sub"))[:255],
                                      policy.claim: str(claims.get(policy.claim, ""))[:200]})
                 return None, linked.reason
-            token = auth.start_session(session, linked.official, client_ip=ip, user_agent=agent, method="oidc")
+            token = auth.do_start_session(session, linked.official, client_ip=ip, user_agent=agent, method="oidc")
             store.remember_sso_session(session, token, issuer=client.issuer, subject=str(claims["sub"]),
                                        id_token=tokens["id_token"], provider_sid=str(claims.get("sid") or ""))
             return token, ""

@@ -29,7 +29,7 @@ from govhub.routes import safe_next
 from govhub.services.core import audit
 from govhub.services.core.errors import GovHubError, Invalid, NotFound
 from govhub.services.identity.auth import COOKIE_NAME, official_for_token
-from govhub.services.identity.me import MeCard, me_card, set_locale
+from govhub.services.identity.me import MeCard, do_set_locale, me_card
 
 log = logging.getLogger("govhub.state")
 T = TypeVar("T")
@@ -238,7 +238,7 @@ class AppState(rx.State):
         if not self._token():
             return
         try:
-            await self._call(set_locale, locale)
+            await self._call(do_set_locale, locale)
         except NotSignedIn:
             return
         self.me.locale = locale

@@ -96,7 +96,7 @@ class MessagesState(AppState):
         def work(session, actor):  # noqa: ANN001, ANN202
             conversation = messages.access_conversation(session, actor, cid)
             rows = messages.history(session, actor, cid)
-            messages.mark_read(session, actor, cid)
+            messages.do_mark_read(session, actor, cid)
             return (conversation.kind, messages.title_of(session, actor, conversation), conversation.task_id or 0,
                     messages.case_detail(session, conversation), rows)
 
@@ -132,7 +132,7 @@ class MessagesState(AppState):
                 rows = None
                 if showing:
                     rows = messages.history(session, actor, cid, after_id=since)
-                    messages.mark_read(session, actor, cid)
+                    messages.do_mark_read(session, actor, cid)
                 return rows, messages.conversations(session, actor, query, limit)
 
         rows, found = await asyncio.to_thread(work)

@@ -93,7 +93,7 @@ def is_locked(session: Session, username: str, client_ip: str) -> bool:
     return bool(client_ip) and _address_failures(session, client_ip, since) >= settings.login_ip_max_failures
 
 
-def start_session(
+def do_start_session(
     session: Session, official: Official, *, client_ip: str = "", user_agent: str = "", method: str = "password"
 ) -> str:
     """Create a server-side session for ``official`` and return the cookie value."""
@@ -113,8 +113,8 @@ def start_session(
     return token
 
 
-def sign_in(session: Session, username: str, password: str, *, client_ip: str = "",
-            user_agent: str = "") -> SignInResult:
+def do_sign_in(session: Session, username: str, password: str, *, client_ip: str = "",
+               user_agent: str = "") -> SignInResult:
     """Check a username and password; every failure looks the same and costs the same."""
     username = username.strip().lower()[:64]
     if not username or not password or len(password) > 512:
@@ -132,7 +132,7 @@ def sign_in(session: Session, username: str, password: str, *, client_ip: str = 
         return SignInResult(error="auth.error.invalid")
     if _hasher.check_needs_rehash(official.password_hash):
         official.password_hash = hash_password(password)
-    token = start_session(session, official, client_ip=client_ip, user_agent=user_agent)
+    token = do_start_session(session, official, client_ip=client_ip, user_agent=user_agent)
     return SignInResult(token=token, official_id=official.id)
 
 
@@ -153,7 +153,7 @@ def official_for_token(session: Session, token: str | None) -> Official | None:
     return official
 
 
-def sign_out(session: Session, token: str | None, *, client_ip: str = "") -> None:
+def do_sign_out(session: Session, token: str | None, *, client_ip: str = "") -> None:
     """Revoke the session behind ``token`` (no-op for an unknown or dead one)."""
     if not token:
         return
@@ -165,7 +165,7 @@ def sign_out(session: Session, token: str | None, *, client_ip: str = "") -> Non
                  object_id=auth.official_id, client_ip=client_ip)
 
 
-def set_password(session: Session, official: Official, password: str) -> None:
+def do_set_password(session: Session, official: Official, password: str) -> None:
     """Give ``official`` a new password (at least 8 characters)."""
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")

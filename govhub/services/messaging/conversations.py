@@ -290,7 +290,7 @@ def search(session: Session, actor: Official, conversation_id: int, query: str, 
     return _rows(session, actor, conversation, list(found))
 
 
-def mark_read(session: Session, actor: Official, conversation_id: int) -> None:
+def do_mark_read(session: Session, actor: Official, conversation_id: int) -> None:
     """I have read the conversation up to its newest message (and its bell items with it)."""
     conversation = access_conversation(session, actor, conversation_id)
     newest = session.exec(select(func.max(Message.id)).where(Message.conversation_id == conversation.id)).one() or 0

@@ -299,7 +299,7 @@ def check_link_field(actor: Official, target: Official, email: str) -> None:
         raise Invalid("directory.error.email_linked")
 
 
-def update_contact(
+def do_update_contact(
     session: Session, actor: Official, official_id: int, *, version: int, full_name: str, phone: str, email: str,
     position_id: int, client_ip: str = "",
 ) -> OfficialCard:
