@@ -286,3 +286,25 @@ def test_weak_hash_is_upgraded_on_sign_in(session: Session, official: GetOfficia
     assert person.password_hash != weak
     assert not PasswordHasher().check_needs_rehash(person.password_hash)
     assert PasswordHasher().verify(person.password_hash, DEMO_PASSWORD)
+
+
+def test_a_refusal_is_recorded_once_for_an_official_and_for_strangers_only_when_asked(
+        fast: None, session: Session, official: GetOfficial) -> None:
+    who = official("cv.saigon")
+    token = auth.do_start_session(session, who, client_ip=IP)
+
+    def refusals() -> list[AuditEvent]:
+        return list(session.exec(select(AuditEvent).where(AuditEvent.action == "access.refused")
+                                 .order_by(AuditEvent.id)).all())
+
+    before = len(refusals())
+    auth.do_record_refusal(session, "access.refused", token=token, object_type="doc_file", object_id=7,
+                           detail={"route": "/files"}, client_ip=IP)
+    auth.do_record_refusal(session, "access.refused", token="not-a-session", client_ip=IP)  # a stranger: nothing
+    auth.do_record_refusal(session, "access.refused", actor_id=who.id, detail={"handler": "X.y"})
+    rows = refusals()[before:]
+    assert [(r.actor_id, r.object_type, r.object_id, r.client_ip) for r in rows] == [
+        (who.id, "doc_file", 7, IP), (who.id, "", None, "")]
+    auth.do_record_refusal(session, "auth.refused", anonymous=True, detail={"reason": "cross_site"}, client_ip=IP)
+    last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (last.action, last.actor_id, last.client_ip) == ("auth.refused", None, IP)

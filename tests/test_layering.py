@@ -255,3 +255,17 @@ def test_each_services_module_imports_first() -> None:
     done = subprocess.run([sys.executable, "-c", script, *modules], capture_output=True, text=True, timeout=120,
                           cwd=PACKAGE.parent)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_refusals_are_audited_and_downloads_described_in_one_place() -> None:
+    """A refused request's audit row is written only by identity.auth.do_record_refusal, and a download's headers
+    are built only by api/downloads.py."""
+    refusal = re.compile(r"audit\.record\([^)]*refus", re.S)
+    owners = {"refusal": "govhub/services/identity/auth.py", "disposition": "govhub/api/downloads.py"}
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        where = str(path.relative_to(PACKAGE.parent))
+        text = path.read_text(encoding="utf-8")
+        if refusal.search(text) or ("filename*=" in text and where != owners["disposition"]):
+            found.append(where)
+    assert found == []

@@ -4,24 +4,18 @@ access decided by the messages service); anyone else gets "not found". The path 
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from govhub.api.downloads import file_headers
 from govhub.api.ids import path_id
 from govhub.db import session_scope
 from govhub.models import Message, MessageAttachment
-from govhub.services.core import audit
 from govhub.services.core.errors import NotFound
-from govhub.services.identity.auth import COOKIE_NAME, official_for_token
+from govhub.services.identity.auth import COOKIE_NAME, do_record_refusal, official_for_token
 from govhub.services.messaging import conversations as messages
-
-
-def _disposition(name: str) -> str:
-    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def find_attachment(token: str | None, attachment_id: int, ip: str = "") -> tuple[str, str, str] | None:
@@ -39,8 +33,8 @@ def find_attachment(token: str | None, attachment_id: int, ip: str = "") -> tupl
             messages.access_conversation(session, actor, message.conversation_id)
             return str(messages.attachment_path(row.stored_name)), row.original_name, row.content_type
         except NotFound:
-            audit.record(session, "access.refused", actor_id=actor.id, object_type="message_attachment",
-                         object_id=attachment_id, detail={"route": "/files/attachments"}, client_ip=ip)
+            do_record_refusal(session, "access.refused", actor_id=actor.id, object_type="message_attachment",
+                              object_id=attachment_id, detail={"route": "/files/attachments"}, client_ip=ip)
             return None
 
 
@@ -54,9 +48,7 @@ async def download(request: Request) -> Response:
     if found is None:
         return PlainTextResponse("not found", status_code=404)
     path, name, content_type = found
-    return FileResponse(path, media_type=content_type, headers={
-        "content-disposition": _disposition(name), "cache-control": "private, no-store",
-        "x-content-type-options": "nosniff"})
+    return FileResponse(path, media_type=content_type, headers=file_headers(name))
 
 
 routes = [Route("/files/attachments/{attachment_id}", download, methods=["GET"])]

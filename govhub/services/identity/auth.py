@@ -170,3 +170,19 @@ def do_set_password(session: Session, official: Official, password: str) -> None
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
     official.password_hash = hash_password(password)
+
+
+def do_record_refusal(session: Session, action: str, *, token: str | None = None, actor_id: int | None = None,
+                      anonymous: bool = False, object_type: str = "", object_id: int | None = None,
+                      detail: dict | None = None, client_ip: str = "") -> None:
+    """The one audit row of a refused request (who, what, from where; the row has the time), written in a
+    transaction of its own because the refused work rolled back. The official is ``actor_id`` when the caller
+    already knows it, else the one behind ``token``; a refusal with no official is recorded only for requests
+    that have none by nature (``anonymous``: sign-in and single sign-on), so strangers cannot fill the trail."""
+    if actor_id is None and token:
+        actor = official_for_token(session, token)
+        actor_id = actor.id if actor is not None else None
+    if actor_id is None and not anonymous:
+        return
+    audit.record(session, action, actor_id=actor_id, object_type=object_type, object_id=object_id,
+                 detail=detail, client_ip=client_ip)
