@@ -18,7 +18,8 @@ LAYERS: list[tuple[str, ...]] = [  # top to bottom
     ("govhub.services",),
     ("govhub.services.core",),
     ("govhub.models", "govhub.db", "govhub.config", "govhub.i18n", "govhub.routes", "govhub.migrations",
-     "govhub.data", "govhub"),
+     "govhub.data", "govhub",
+     "govhub.realtime.reflex_adapter"),  # imports only Reflex: any layer needing its private parts may use it
 ]
 NO_FRAMEWORK = ("govhub.services", "govhub.models", "govhub.demo")  # plain Python: no Reflex, no web framework
 FRAMEWORKS = ("reflex", "reflex_base", "starlette")
@@ -268,4 +269,18 @@ def test_refusals_are_audited_and_downloads_described_in_one_place() -> None:
         text = path.read_text(encoding="utf-8")
         if refusal.search(text) or ("filename*=" in text and where != owners["disposition"]):
             found.append(where)
+    assert found == []
+
+
+PRIVATE_REFLEX = re.compile(r"_token_manager|_rx_state_|FIELD_MARKER|_get_root_state|\._event_namespace\b"
+                            r"|\._event_processor|\._tasks\b|reflex_base|EventContext|reflex\.utils|reflex\.istate|app_wraps"
+                            r"|from reflex\.\S+ import _")
+
+
+def test_only_the_adapter_touches_reflex_private_api() -> None:
+    """Reflex's private names (tested in tests/test_reflex_adapter.py) appear in govhub/realtime/reflex_adapter.py
+    alone."""
+    found = [f"{path.relative_to(PACKAGE.parent)}: {match.group(0)}"
+             for path in sorted(PACKAGE.rglob("*.py")) if path.name != "reflex_adapter.py"
+             for match in PRIVATE_REFLEX.finditer(path.read_text(encoding="utf-8"))]
     assert found == []
