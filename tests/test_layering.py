@@ -284,3 +284,12 @@ def test_only_the_adapter_touches_reflex_private_api() -> None:
              for path in sorted(PACKAGE.rglob("*.py")) if path.name != "reflex_adapter.py"
              for match in PRIVATE_REFLEX.finditer(path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+def test_no_file_io_in_the_state_layer() -> None:
+    """Files are checked and stored by the services (core/storage.py's FileStore), never by a state class."""
+    io = re.compile(r"\bopen\(|write_bytes|read_bytes|write_text|read_text|\bPath\(|\.unlink\(|\.mkdir\(")
+    found = [f"{path.relative_to(PACKAGE.parent)}: {match.group(0)}"
+             for path in sorted((PACKAGE / "state").rglob("*.py"))
+             for match in io.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []

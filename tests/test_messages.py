@@ -448,7 +448,7 @@ def test_attachments_checked_stored_safely_and_served_to_members_only(session, o
 
     stored = session.exec(select(MessageAttachment).where(MessageAttachment.message_id == msg.id)).one()
     assert stored.stored_name.endswith(".pdf") and "/" not in stored.stored_name and ".." not in stored.stored_name
-    assert messages.attachment_path(stored.stored_name).read_bytes() == PDF
+    assert messages.read_attachment(stored.stored_name) == PDF
     for bad in (Upload("virus.exe", b"MZ..."), Upload("trang.html", b"<script>"), Upload("gia.pdf", b"MZ not pdf"),
                 Upload("rong.pdf", b"")):
         with pytest.raises(Invalid):

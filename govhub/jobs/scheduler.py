@@ -109,7 +109,7 @@ def build(leadership: Leadership) -> AsyncIOScheduler:
                       IntervalTrigger(minutes=1, timezone=zone), id="personal")
     scheduler.add_job(_job(leadership, "outbox", lambda s: mail.do_send_outbox(s)[0]),
                       IntervalTrigger(seconds=30, timezone=zone), id="outbox")
-    scheduler.add_job(_job(leadership, "pending_uploads", messages.sweep_pending),
+    scheduler.add_job(_job(leadership, "pending_uploads", messages.do_sweep_pending),
                       IntervalTrigger(hours=1, timezone=zone), id="pending_uploads")
     scheduler.add_job(leadership.claim, IntervalTrigger(seconds=60, timezone=zone), id="leadership")
     return scheduler

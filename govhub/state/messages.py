@@ -236,12 +236,8 @@ class MessagesState(AppState):
                 raise Invalid("messages.error.file_size", name=messages.safe_display_name(name),
                               mb=limit // 1_048_576)
             upload = Upload(filename=name, data=await f.read(limit + 1))  # never more than the limit in memory
-            ext, _ = messages.check_upload(upload)
-            folder = messages.upload_dir() / "pending"
-            folder.mkdir(exist_ok=True)
-            path = folder / f"{secrets.token_hex(16)}.{ext}"
-            path.write_bytes(upload.data)
-            pending.append({"path": str(path), "name": messages.safe_display_name(upload.filename)})
+            key = await asyncio.to_thread(messages.do_hold_upload, upload)
+            pending.append({"key": key, "name": messages.safe_display_name(upload.filename)})
         self._pending = pending
         self.pending_files = [p["name"] for p in pending]
 
@@ -252,10 +248,7 @@ class MessagesState(AppState):
         self._discard_pending()
 
     def _discard_pending(self) -> None:
-        from pathlib import Path
-
-        for p in self._pending:
-            Path(p["path"]).unlink(missing_ok=True)
+        messages.do_drop_held([p["key"] for p in self._pending])
         self._pending, self.pending_files = [], []
 
     @rx.event
@@ -265,8 +258,6 @@ class MessagesState(AppState):
         composer emptied (a new draft key redraws the form, in the same update that shows the message): a refused
         message stays in the box, with its files, to be corrected. The form names the draft it sends; a second
         submit of a draft already sent (a double click) is ignored."""
-        from pathlib import Path
-
         if str(form.get("draft", "")) != self.draft_key:
             return
         cid = self.conv_id
@@ -274,7 +265,7 @@ class MessagesState(AppState):
             raise NotFound()
         body = str(form.get("body", ""))
         instruction = str(form.get("instruction", "")).lower() in ("on", "true", "1")
-        uploads = [Upload(filename=p["name"], data=Path(p["path"]).read_bytes()) for p in self._pending]
+        uploads = [Upload(filename=p["name"], data=messages.held_upload(p["key"])) for p in self._pending]
         await self._call(lambda s, a: messages.do_send(s, a, cid, body, instruction=instruction, uploads=uploads))
         self.draft_key = secrets.token_hex(8)
         self._discard_pending()
