@@ -293,3 +293,25 @@ def test_no_file_io_in_the_state_layer() -> None:
              for path in sorted((PACKAGE / "state").rglob("*.py"))
              for match in io.finditer(path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+ROUTE_SEGMENTS = ("tasks", "documents", "directives", "messages", "directory", "oversight", "files", "admin",
+                  "assign", "follow-up")
+
+
+def hard_coded_links(source: str) -> list[str]:
+    """String literals (also parts of f-strings) that spell one of GovHub's routes."""
+    pattern = re.compile(rf"^/({'|'.join(map(re.escape, ROUTE_SEGMENTS))})(/|\?|$)")
+    return [node.value for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and pattern.match(node.value)]
+
+
+def test_every_link_comes_from_routes() -> None:
+    """Pages, components, states and services build links with govhub/routes.py, never by hand."""
+    found = [f"{path.relative_to(PACKAGE.parent)}: {value!r}"
+             for folder in ("pages", "components", "state", "services")
+             for path in sorted((PACKAGE / folder).rglob("*.py"))
+             for value in hard_coded_links(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert sorted(hard_coded_links('x = "/tasks/" + i\ny = f"/messages/{c}"\nz = "/assign"\nw = "/tasksx"')) == [
+        "/assign", "/messages/", "/tasks/"]

@@ -29,11 +29,11 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(routes.HOME, "nav.home", "inbox"),
     NavItem(routes.FOLLOW_UP, "nav.follow_up", "list-checks"),
-    NavItem("/documents", "nav.documents", "file-text"),
+    NavItem(routes.DOCUMENTS, "nav.documents", "file-text"),
     NavItem(routes.ASSIGN, "nav.assign", "send", leaders_only=True),
     NavItem(routes.OVERSIGHT, "nav.oversight", "chart-column", leaders_only=True),
     NavItem(routes.DIRECTORY, "nav.directory", "book-user"),
-    NavItem("/messages", "nav.messages", "messages-square"),
+    NavItem(routes.MESSAGES, "nav.messages", "messages-square"),
 ]
 
 

@@ -31,7 +31,7 @@ def unit_link(unit: UnitRow) -> rx.Component:
             align="center",
             width="100%",
         ),
-        href="/directory/unit/" + unit.id.to_string(),
+        href=routes.unit_url(unit.id),
         underline="none",
         color_scheme="gray",
         high_contrast=True,
@@ -162,7 +162,7 @@ def _unit_body() -> rx.Component:
             rx.link(t("directory.title"), href=routes.DIRECTORY, size="2"),
             rx.foreach(u.breadcrumb, lambda b: rx.hstack(
                 rx.text("/", size="2", color_scheme="gray"),
-                rx.link(b.name, href="/directory/unit/" + b.id.to_string(), size="2"), spacing="2")),
+                rx.link(b.name, href=routes.unit_url(b.id), size="2"), spacing="2")),
             wrap="wrap",
             spacing="2",
         ),

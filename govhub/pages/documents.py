@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from govhub import routes
 from govhub.components.i18n import t
 from govhub.components.plain_button import plain_button
 from govhub.components.server_link import server_link
@@ -16,9 +17,6 @@ from govhub.services.documents.workflow import BOXES, DocRow, FileRow, HistoryEn
 from govhub.state.base import AppState
 from govhub.state.documents import DocumentsState, DocumentState, RouteAdminState
 
-DOCUMENTS = "/documents"
-DOCUMENT = "/documents/[doc_id]"
-ADMIN_ROUTES = "/admin/routes"
 STATE_COLORS = {"draft": "gray", "in_route": "blue", "returned": "orange", "issued": "green"}
 STEP_COLORS = {"waiting": "gray", "pending": "amber", "done": "green", "skipped": "gray", "returned": "orange",
                "void": "gray"}
@@ -62,7 +60,7 @@ def _doc_card(row: DocRow) -> rx.Component:
                       rx.text(row.when, size="1", color_scheme="gray"), width="100%", wrap="wrap"),
             spacing="1", width="100%",
         ),
-        href="/documents/" + row.id.to_string(), underline="none", color_scheme="gray", high_contrast=True,
+        href=routes.document_url(row.id), underline="none", color_scheme="gray", high_contrast=True,
         padding="12px", border_bottom=f"1px solid {rx.color('gray', 4)}", display="block", class_name="doc-item",
         _hover={"background": rx.color("gray", 2)},
     )
@@ -73,7 +71,7 @@ def _doc_row(row: DocRow) -> rx.Component:
         rx.table.cell(rx.cond(row.symbol != "", rx.text(row.symbol, weight="medium", size="2"),
                               state_badge(row.state))),
         rx.table.cell(rx.text(type_text(row.doc_type), size="2", color_scheme="indigo")),
-        rx.table.cell(rx.link(row.summary, href="/documents/" + row.id.to_string(), weight="medium",
+        rx.table.cell(rx.link(row.summary, href=routes.document_url(row.id), weight="medium",
                               class_name="doc-item")),
         rx.table.cell(rx.text(row.author, size="2", color_scheme="gray")),
         rx.table.cell(rx.text(row.when, size="2")),
@@ -164,7 +162,7 @@ def _doc_list() -> rx.Component:
     )
 
 
-@app_page(DOCUMENTS, on_load=[DocumentsState.load])
+@app_page(routes.DOCUMENTS, on_load=[DocumentsState.load])
 def documents_page() -> rx.Component:
     """My documents, those in progress, those my unit issued and those it received."""
     return rx.vstack(
@@ -172,7 +170,7 @@ def documents_page() -> rx.Component:
             rx.heading(t("doc.title"), size="6"), rx.spacer(),
             rx.cond(AppState.me.is_unit_admin,
                     rx.link(rx.button(rx.icon("route", size=16), t("doc.route.editor"), variant="soft",
-                                      color_scheme="gray"), href=ADMIN_ROUTES)),
+                                      color_scheme="gray"), href=routes.ADMIN_ROUTES)),
             rx.button(rx.icon("file-plus", size=16), t("doc.new"), on_click=DocumentsState.open_new, id="new-doc"),
             width="100%", align="center", wrap="wrap", spacing="2",
         ),
@@ -274,9 +272,9 @@ def _file(f: FileRow) -> rx.Component:
             rx.text(f.size, " · ", f.by, " · ", f.at, size="1", color_scheme="gray"),
             spacing="0", min_width="0", flex="1",
         ),
-        rx.cond(f.pdf, server_link(t("doc.file.preview"), href="/files/" + f.id.to_string() + "?inline=1",
+        rx.cond(f.pdf, server_link(t("doc.file.preview"), href=routes.file_url(f.id, inline=True),
                                    target="_blank", rel="noopener", style=link_style, class_name="file-preview")),
-        server_link(t("doc.file.download"), href="/files/" + f.id.to_string(), download=f.name, style=link_style,
+        server_link(t("doc.file.download"), href=routes.file_url(f.id), download=f.name, style=link_style,
                     class_name="file-download"),
         spacing="3", align="center", width="100%", padding_y="6px",
         border_bottom=f"1px solid {rx.color('gray', 3)}",
@@ -370,7 +368,7 @@ def _signature(s: SignatureRow) -> rx.Component:
 def _doc_body() -> rx.Component:
     return rx.vstack(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), t("doc.back"), align="center", spacing="1"),
-                href=DOCUMENTS, size="2"),
+                href=routes.DOCUMENTS, size="2"),
         rx.hstack(rx.badge(type_text(D.doc_type), color_scheme="indigo"), state_badge(D.state),
                   rx.cond(D.symbol != "", rx.badge(D.symbol, color_scheme="green", variant="outline", size="2",
                                                    id="doc-symbol")),
@@ -385,7 +383,7 @@ def _doc_body() -> rx.Component:
             rx.cond(D.deadline != "", _fact("doc.field.deadline", D.deadline)),
             rx.cond(D.recipients.length() > 0, _fact("doc.field.recipients", D.recipients.join(", "))),
             rx.cond(D.directive_id > 0, _fact("doc.field.directive", rx.link(
-                t("doc.open_directive"), href="/directives/" + D.directive_id.to_string(), size="2"))),
+                t("doc.open_directive"), href=routes.directive_url(D.directive_id), size="2"))),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
         ), width="100%"),
         rx.grid(
@@ -404,7 +402,7 @@ def _doc_body() -> rx.Component:
     )
 
 
-@app_page(DOCUMENT, on_load=[DocumentState.load])
+@app_page(routes.DOCUMENT, on_load=[DocumentState.load])
 def document_page() -> rx.Component:
     """One document."""
     return rx.cond(
@@ -551,7 +549,7 @@ def _editor() -> rx.Component:
     )
 
 
-@app_page(ADMIN_ROUTES, on_load=[RouteAdminState.load])
+@app_page(routes.ADMIN_ROUTES, on_load=[RouteAdminState.load])
 def admin_routes_page() -> rx.Component:
     """The route template editor."""
     return rx.vstack(

@@ -20,7 +20,7 @@ KIND_ICONS = {"assigned": "inbox", "processing": "loader", "review": "clipboard-
 
 def _href(item: InboxItem) -> rx.Var:
     """A task's page, or a document's (document items carry task_id 0 and the document in ref_id)."""
-    return rx.cond(item.task_id == 0, "/documents/" + item.ref_id.to_string(), "/tasks/" + item.task_id.to_string())
+    return rx.cond(item.task_id == 0, routes.document_url(item.ref_id), routes.task_url(item.task_id))
 
 
 def _chip(label: rx.Var, count: rx.Var, active: rx.Var, on_click, icon: str, color: str = "indigo",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from govhub import routes
 from govhub.components.i18n import t
 from govhub.components.plain_button import FOCUS_RING, plain_button
 from govhub.components.server_link import server_link
@@ -49,7 +50,7 @@ def _conv_row(c: ConversationRow) -> rx.Component:
                                            class_name="conv-unread")),
             align="center", spacing="2", width="100%",
         ),
-        href="/messages/" + c.id.to_string(),
+        href=routes.conversation_url(c.id),
         underline="none",
         color_scheme="gray",
         high_contrast=True,
@@ -206,7 +207,7 @@ def _conversation(display: list[str] | str) -> rx.Component:
             rx.vstack(rx.heading(S.conv_title, size="4", id="conv-title", title=S.conv_title, style=TWO_LINES),
                       rx.cond(S.conv_unit != "", _case_detail(S.conv_sub_task, S.conv_unit, "conv-head-detail")),
                       rx.cond(S.conv_task > 0, rx.link(t("messages.open_task"),
-                                                       href="/tasks/" + S.conv_task.to_string(), size="1")),
+                                                       href=routes.task_url(S.conv_task), size="1")),
                       spacing="1", min_width="0", flex="1"),
             rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("messages.search"), type="search",
                      on_change=S.search.debounce(300), max_length=100, width=["100%", "100%", "220px"],
@@ -322,19 +323,19 @@ def _dialogs() -> rx.Component:
     )
 
 
-@app_page("/messages", on_load=[MessagesState.load])
+@app_page(routes.MESSAGES, on_load=[MessagesState.load])
 def messages_page() -> rx.Component:
     """My conversations."""
     return _page()
 
 
-@app_page("/messages/[conversation_id]", on_load=[MessagesState.load])
+@app_page(routes.CONVERSATION, on_load=[MessagesState.load])
 def conversation_page() -> rx.Component:
     """One conversation (and the list beside it on a desktop)."""
     return _page()
 
 
-@app_page("/messages/task/[task_id]", on_load=[MessagesState.load])
+@app_page(routes.TASK_GROUP, on_load=[MessagesState.load])
 def task_group_page() -> rx.Component:
     """A task's case group (opens it, then shows it)."""
     return _page()

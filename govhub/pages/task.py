@@ -43,7 +43,7 @@ def _side_buttons() -> rx.Component:
     """Available to everyone who may see the task: its case group, and a personal reminder."""
     return rx.flex(
         rx.link(rx.button(rx.icon("messages-square", size=16), t("task.case_group"), variant="outline",
-                          color_scheme="gray"), href="/messages/task/" + T.id.to_string(), id="case-group"),
+                          color_scheme="gray"), href=routes.task_group_url(T.id), id="case-group"),
         rx.button(rx.icon("bell-plus", size=16), t("task.action.remind_me"), variant="outline", color_scheme="gray",
                   on_click=TaskState.open_dialog("remind_me"), id="action-remind_me"),
         wrap="wrap", spacing="2",
@@ -192,7 +192,7 @@ def _dialogs() -> rx.Component:
 
 def _child(row: ChildRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(row.unit_name, href="/tasks/" + row.id.to_string())),
+        rx.table.cell(rx.link(row.unit_name, href=routes.task_url(row.id))),
         rx.table.cell(row.owner_name),
         rx.table.cell(state_text(row.state)),
         rx.table.cell(rx.hstack(status_badge(row.status), due_badge(row.mark), spacing="1")),
@@ -229,7 +229,7 @@ def _body() -> rx.Component:
     return rx.vstack(
         rx.cond(T.parent_id > 0, rx.link(rx.hstack(rx.icon("corner-left-up", size=14), T.parent_title,
                                                    align="center", spacing="1"),
-                                         href="/tasks/" + T.parent_id.to_string(), size="2")),
+                                         href=routes.task_url(T.parent_id), size="2")),
         rx.hstack(priority_badge(T.priority), status_badge(T.status), due_badge(T.mark),
                   rx.badge(state_text(T.state), variant="outline", color_scheme="gray", id="task-state"),
                   wrap="wrap", spacing="2"),
@@ -247,7 +247,7 @@ def _body() -> rx.Component:
                 rx.cond(T.coordinators.length() > 0, _fact("task.field.coordinators", T.coordinators.join(", "))),
                 rx.cond(T.directive_id > 0, _fact("task.field.directive", rx.link(
                     rx.cond(T.directive_label != "", T.directive_label, T.directive_summary),
-                    href="/directives/" + T.directive_id.to_string(), size="2"))),
+                    href=routes.directive_url(T.directive_id), size="2"))),
                 columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
             ),
             width="100%",

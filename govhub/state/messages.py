@@ -11,7 +11,7 @@ import reflex as rx
 
 from govhub.db import session_scope
 from govhub.models import Official
-from govhub.routes import conversation_url
+from govhub.routes import MESSAGES, conversation_url, task_group_url
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
 from govhub.services.messaging import conversations as messages
@@ -118,7 +118,7 @@ class MessagesState(AppState):
         again (unread counts, order), and the conversation this tab shows gets its new messages and is read. A tab
         on another page is left alone: the bell tells, and nothing is marked read unseen."""
         path = self.router.url.path.rstrip("/")
-        if path != "/messages" and not path.startswith("/messages/"):
+        if path != MESSAGES and not path.startswith(conversation_url("")):
             return
         cid, query, limit = self.conv_id, self.list_filter, self._list_limit
         showing = cid > 0 and conversation_url(cid) in links
@@ -149,7 +149,7 @@ class MessagesState(AppState):
         self.may_broadcast = await self._call(messages.may_broadcast)
         tail = path.rsplit("/", 1)[-1]
         self.conv_id, self.rows, self.conv_title = 0, [], ""
-        if path.startswith("/messages/task/"):
+        if path.startswith(task_group_url("")):
             try:
                 tid = _as_id(tail)
                 conversation = await self._call(lambda s, a: messages.access_task_group(s, a, tid))
@@ -179,7 +179,7 @@ class MessagesState(AppState):
     @guarded
     async def back_to_list(self):
         """Phones: back to the list, at its own address (reloading the page then shows the list)."""
-        return rx.redirect("/messages")
+        return rx.redirect(MESSAGES)
 
     @rx.event
     @guarded

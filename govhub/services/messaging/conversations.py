@@ -33,7 +33,7 @@ from govhub.models import (
     Task,
     Unit,
 )
-from govhub.routes import conversation_url
+from govhub.routes import attachment_url, conversation_url
 from govhub.services.core import audit, storage
 from govhub.services.core.db_util import insert_ignore
 from govhub.services.core.errors import Invalid, NotFound
@@ -242,7 +242,7 @@ def _rows(session: Session, actor: Official, conversation: Conversation, message
     for a in session.exec(select(MessageAttachment).where(MessageAttachment.message_id.in_(ids))
                           .order_by(MessageAttachment.id)).all():
         files.setdefault(a.message_id, []).append(AttachmentRow(id=a.id, name=a.original_name, size=_size(a.size),
-                                                                url=f"/files/attachments/{a.id}"))
+                                                                url=attachment_url(a.id)))
     instruction_ids = [m.id for m in messages if m.kind == "instruction"]
     acks: dict[int, int] = {}
     mine: set[int] = set()
