@@ -315,3 +315,14 @@ def test_every_link_comes_from_routes() -> None:
     assert found == []
     assert sorted(hard_coded_links('x = "/tasks/" + i\ny = f"/messages/{c}"\nz = "/assign"\nw = "/tasksx"')) == [
         "/assign", "/messages/", "/tasks/"]
+
+
+def test_colours_come_from_styles() -> None:
+    """No colour outside govhub/styles.py: no ``rx.color`` call and no hex or rgb literal in the UI or states."""
+    colour = re.compile(r"rx\.color\(|[\"']#[0-9a-fA-F]{3,8}\b|[\"']rgba?\(")
+    found = [f"{path.relative_to(PACKAGE.parent)}: {match.group(0)}"
+             for folder in ("pages", "components", "state", "realtime", "api")
+             for path in sorted((PACKAGE / folder).rglob("*.py"))
+             for match in colour.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert colour.search('x = "#30A46C"') and colour.search("rx.color('gray', 3)") and not colour.search("# 12 tasks")

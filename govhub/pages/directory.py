@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.contact import contact_dialog, official_row
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
@@ -27,7 +27,7 @@ def unit_link(unit: UnitRow) -> rx.Component:
         rx.hstack(
             rx.text(unit.name, size="2", weight="medium", flex="1", min_width="0"),
             rx.cond(unit.officials > 0, rx.text(unit.officials, size="1", color_scheme="gray")),
-            rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
+            rx.icon("chevron-right", size=14, color=styles.FAINT_ICON),
             align="center",
             width="100%",
         ),
@@ -37,7 +37,7 @@ def unit_link(unit: UnitRow) -> rx.Component:
         high_contrast=True,
         padding="8px 10px",
         border_radius="var(--radius-2)",
-        _hover={"background": rx.color("gray", 3)},
+        _hover={"background": styles.SURFACE_HOVER},
         width="100%",
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.plain_button import plain_button
 from govhub.components.server_link import server_link
@@ -61,8 +61,8 @@ def _doc_card(row: DocRow) -> rx.Component:
             spacing="1", width="100%",
         ),
         href=routes.document_url(row.id), underline="none", color_scheme="gray", high_contrast=True,
-        padding="12px", border_bottom=f"1px solid {rx.color('gray', 4)}", display="block", class_name="doc-item",
-        _hover={"background": rx.color("gray", 2)},
+        padding="12px", border_bottom=styles.border(styles.LINE), display="block", class_name="doc-item",
+        _hover={"background": styles.SURFACE_SUBTLE},
     )
 
 
@@ -85,7 +85,7 @@ def _recipient(option: Option) -> rx.Component:
         rx.checkbox(checked=checked, on_change=lambda _v: DocumentsState.toggle_recipient(option.value)),
         rx.text(option.label, size="2"),
         display="flex", align_items="center", gap="var(--space-2)", padding="3px 6px", width="100%",
-        cursor="pointer", class_name="recipient-unit", _hover={"background": rx.color("gray", 3)},
+        cursor="pointer", class_name="recipient-unit", _hover={"background": styles.SURFACE_HOVER},
     )
 
 
@@ -260,9 +260,9 @@ def _dialogs() -> rx.Component:
 
 
 def _file(f: FileRow) -> rx.Component:
-    link_style = {"font_size": "var(--font-size-2)", "color": rx.color("indigo", 11)}
+    link_style = {"font_size": "var(--font-size-2)", "color": styles.ACCENT_TEXT}
     return rx.hstack(
-        rx.icon(rx.cond(f.pdf, "file-text", "file"), size=18, color=rx.color("gray", 10), flex_shrink="0"),
+        rx.icon(rx.cond(f.pdf, "file-text", "file"), size=18, color=styles.MUTED_ICON, flex_shrink="0"),
         rx.vstack(
             rx.hstack(rx.text(f.name, weight="medium", size="2", word_break="break-all"),
                       rx.badge("v" + f.version.to_string(), variant="soft", color_scheme=rx.cond(f.latest, "indigo",
@@ -277,7 +277,7 @@ def _file(f: FileRow) -> rx.Component:
         server_link(t("doc.file.download"), href=routes.file_url(f.id), download=f.name, style=link_style,
                     class_name="file-download"),
         spacing="3", align="center", width="100%", padding_y="6px",
-        border_bottom=f"1px solid {rx.color('gray', 3)}",
+        border_bottom=styles.border(styles.LINE_FAINT),
     )
 
 
@@ -308,8 +308,8 @@ def _files() -> rx.Component:
 def _step(s: StepView) -> rx.Component:
     return rx.hstack(
         rx.center(s.stage.to_string(), width="24px", height="24px", border_radius="50%", flex_shrink="0",
-                  background=rx.color(rx.match(s.state, ("done", "green"), ("pending", "amber"),
-                                               ("returned", "orange"), "gray"), 4), font_size="12px"),
+                  background=styles.state_tint(rx.match(s.state, ("done", "green"), ("pending", "amber"),
+                                                       ("returned", "orange"), "gray")), font_size="12px"),
         rx.vstack(
             rx.hstack(rx.text(rx.cond(s.kind == "sign", t("doc.step.sign"), t("doc.step.review")), size="2",
                               weight="medium"),
@@ -341,7 +341,7 @@ def _route() -> rx.Component:
 
 def _history_entry(e: HistoryEntry) -> rx.Component:
     return rx.hstack(
-        rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("indigo", 9), margin_top="6px",
+        rx.box(width="8px", height="8px", border_radius="50%", background=styles.ACCENT, margin_top="6px",
                flex_shrink="0"),
         rx.vstack(
             rx.text(rx.text.strong(e.actor), " · ", rx.match(
@@ -357,7 +357,7 @@ def _history_entry(e: HistoryEntry) -> rx.Component:
 def _signature(s: SignatureRow) -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.icon(rx.cond(s.valid, "badge-check", "badge-x"), size=16,
-                          color=rx.cond(s.valid, rx.color("green", 10), rx.color("red", 10))),
+                          color=rx.cond(s.valid, styles.VALID, styles.INVALID)),
                   rx.text(s.who, weight="medium", size="2"), rx.text(s.at, size="1", color_scheme="gray"),
                   align="center", spacing="2", wrap="wrap"),
         rx.text("SHA-256 ", rx.code(s.sha256, size="1", word_break="break-all"), size="1", color_scheme="gray"),
@@ -442,8 +442,8 @@ def _route_row(r: RouteRow) -> rx.Component:
         rx.icon("chevron-right", size=16),
         width="100%", align="center",
     ), padding="10px", class_name="route-item", style={"display": "block", "width": "100%"},
-        border_bottom=f"1px solid {rx.color('gray', 4)}", on_click=RouteAdminState.open_route(r.id),
-        _hover={"background": rx.color("gray", 2)})
+        border_bottom=styles.border(styles.LINE), on_click=RouteAdminState.open_route(r.id),
+        _hover={"background": styles.SURFACE_SUBTLE})
 
 
 def _new_route_form() -> rx.Component:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.shell import app_page
 from govhub.components.task_bits import (
@@ -52,7 +52,7 @@ def _side_buttons() -> rx.Component:
 
 def _reminder(r: ReminderRow) -> rx.Component:
     return rx.hstack(
-        rx.icon("alarm-clock", size=14, flex_shrink="0", color=rx.color("indigo", 10)),
+        rx.icon("alarm-clock", size=14, flex_shrink="0", color=styles.ACCENT_ICON),
         rx.text(t("task.reminder_at", at=r.at), rx.cond(r.note != "", " — " + r.note, ""), size="2", min_width="0",
                 flex="1", overflow_wrap="anywhere"),
         rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="gray",
@@ -68,8 +68,8 @@ def _my_reminders() -> rx.Component:
         TaskState.reminders.length() > 0,
         rx.box(rx.vstack(rx.text(t("task.my_reminders"), size="1", color_scheme="gray"),
                          rx.foreach(TaskState.reminders, _reminder), spacing="1", width="100%"),
-               padding="8px 12px", border_radius="var(--radius-3)", background=rx.color("indigo", 2),
-               border=f"1px solid {rx.color('indigo', 5)}", width="100%", max_width="520px", id="my-reminders"),
+               padding="8px 12px", border_radius="var(--radius-3)", background=styles.ACCENT_SUBTLE,
+               border=styles.border(styles.ACCENT_LINE), width="100%", max_width="520px", id="my-reminders"),
     )
 
 
@@ -202,7 +202,7 @@ def _child(row: ChildRow) -> rx.Component:
 
 def _timeline_entry(entry: TimelineEntry) -> rx.Component:
     return rx.hstack(
-        rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("indigo", 9), margin_top="6px",
+        rx.box(width="8px", height="8px", border_radius="50%", background=styles.ACCENT, margin_top="6px",
                flex_shrink="0"),
         rx.vstack(
             rx.text(rx.text.strong(entry.actor), " · ", rx.match(
