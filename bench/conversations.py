@@ -117,8 +117,8 @@ def build(url: str, filler: int) -> Engine:
         me = chairman(session)
         wards = quick_assign.preset_ids(session, me, "all")
         for title in ("Kiểm tra công tác phòng chống ngập úng mùa mưa", "Rà soát hồ sơ đất đai tồn đọng"):
-            quick_assign.quick_assign(session, me, DirectiveSpec(source="city_pc", number="9/TB-VP"),
-                                      tasks.NewTask(title=title), wards)
+            quick_assign.do_quick_assign(session, me, DirectiveSpec(source="city_pc", number="9/TB-VP"),
+                                         tasks.NewTask(title=title), wards)
         people = session.exec(select(Official).where(Official.active.is_(True), Official.id != me.id)
                               .order_by(Official.id)).all()
         others = rng.sample(people, 130)

@@ -62,7 +62,7 @@ def measure(url: str, warm_up: int, repeat: int, pre_ping: bool) -> dict[str, li
     from govhub.demo.city import seed_demo
     from govhub.migrations import upgrade
     from govhub.models import Official
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.services.tasks import inbox
     from govhub.state.base import AppState, guarded
     from govhub.state.tasks import InboxState
@@ -72,7 +72,7 @@ def measure(url: str, warm_up: int, repeat: int, pre_ping: bool) -> dict[str, li
     with session_scope() as session:
         seed_demo(session)
         official = session.exec(select(Official).where(Official.username == "cv.saigon")).one()
-        token = start_session(session, official)
+        token = do_start_session(session, official)
 
     async def nothing(self: AppState) -> None:
         return None

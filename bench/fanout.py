@@ -40,7 +40,7 @@ from govhub import clock
 from govhub.db import make_engine, safe_url
 from govhub.models import AuditEvent, Directive, Official, Task
 from govhub.services.tasks.actions import NewTask
-from govhub.services.tasks.quick_assign import DirectiveSpec, preset_ids, quick_assign
+from govhub.services.tasks.quick_assign import DirectiveSpec, do_quick_assign, preset_ids
 
 GOAL_MS = 500.0
 SUMMARY = "Về báo cáo kết quả thực hiện nhiệm vụ (benchmark)"
@@ -51,7 +51,7 @@ def fan_out(engine: Engine, chairman_id: int, run: int) -> tuple[int, float]:
     started = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
         chairman = session.get(Official, chairman_id)
-        directive, ids = quick_assign(
+        directive, ids = do_quick_assign(
             session, chairman,
             DirectiveSpec(source="city_pc", number=f"{9000 + run}/UBND-VP", issued_on=clock.today(),
                           summary=SUMMARY),

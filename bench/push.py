@@ -31,7 +31,7 @@ def prepare(db: Path, clients: int) -> tuple[str, list[str], str]:
     from govhub.demo.city import seed_demo
     from govhub.migrations import upgrade
     from govhub.models import Official
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
 
     url = f"sqlite:///{db}"
     upgrade(url)
@@ -42,8 +42,8 @@ def prepare(db: Path, clients: int) -> tuple[str, list[str], str]:
         people = session.exec(select(Official).where(Official.active.is_(True), Official.username != "chutich")
                               .order_by(Official.id)).all()
         publisher = session.exec(select(Official).where(Official.username == "chutich")).one()
-        cookies = [start_session(session, people[i % len(people)], client_ip="127.0.0.1") for i in range(clients)]
-        publisher_cookie = start_session(session, publisher, client_ip="127.0.0.1")
+        cookies = [do_start_session(session, people[i % len(people)], client_ip="127.0.0.1") for i in range(clients)]
+        publisher_cookie = do_start_session(session, publisher, client_ip="127.0.0.1")
         session.commit()
     engine.dispose()
     return url, cookies, publisher_cookie

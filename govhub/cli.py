@@ -145,17 +145,17 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _tally_rebuild(_args: argparse.Namespace) -> int:
-    from govhub.services.tasks.tally import rebuild
+    from govhub.services.tasks.tally import do_rebuild
 
     started = time.perf_counter()
     with session_scope() as session:
-        cells = rebuild(session)
+        cells = do_rebuild(session)
     print(f"oversight counters recomputed from the tasks: {cells} cells in {time.perf_counter() - started:.1f} s")
     return 0
 
 
 def _user_create(args: argparse.Namespace) -> int:
-    from govhub.services.identity.accounts import create_official
+    from govhub.services.identity.accounts import do_create_official
 
     password = args.password or getpass.getpass("password: ")
     with session_scope() as session:
@@ -164,8 +164,8 @@ def _user_create(args: argparse.Namespace) -> int:
         if unit is None or position is None:
             print("unknown unit code or position code", file=sys.stderr)
             return 2
-        official = create_official(session, username=args.username, full_name=args.name, unit=unit,
-                                   position=position, roles=args.roles, password=password, email=args.email)
+        official = do_create_official(session, username=args.username, full_name=args.name, unit=unit,
+                                      position=position, roles=args.roles, password=password, email=args.email)
     print(f"created {official.username} (id {official.id})")
     return 0
 

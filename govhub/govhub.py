@@ -8,7 +8,6 @@ from collections import deque
 
 import reflex as rx
 from reflex.event import EventSpec
-from reflex_base.event.context import EventContext
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -22,8 +21,9 @@ from govhub.api.release_routes import routes as release_routes
 from govhub.api.security import security_headers
 from govhub.components import resilience
 from govhub.jobs.scheduler import lifespan as jobs_lifespan
-from govhub.realtime import socket_guard
+from govhub.realtime import reflex_adapter, socket_guard
 from govhub.realtime.push import lifespan as push_lifespan
+from govhub.realtime.reflex_adapter import current_event_ids
 from govhub.realtime.upload_guard import upload_guard
 from govhub.state.base import AppState, new_event_id
 from govhub.state.session_binding import SessionBinding
@@ -45,12 +45,12 @@ def backend_error(exception: Exception) -> EventSpec | None:
     log.error("unexpected error %s in an event handler:\n%s", event_id,
               "".join(traceback.format_exception(type(exception), exception, exception.__traceback__)))
     try:
-        ctx = EventContext.get()
+        txid, parent_txid = current_event_ids()
     except LookupError:  # called outside an event (tests)
         return AppState.unexpected_error(event_id)
-    if ctx.parent_txid is not None and ctx.parent_txid in _noticed:
+    if parent_txid is not None and parent_txid in _noticed:
         return None  # the notice itself failed: logged above, not retried
-    _noticed.append(ctx.txid)
+    _noticed.append(txid)
     return AppState.unexpected_error(event_id)
 
 
@@ -73,7 +73,7 @@ app = rx.App(
 app.add_middleware(SessionBinding(), index=0)  # a tab's state belongs to one session (B7)
 # Reflex's connection toast (red, English, over the bottom bar) gives way to GovHub's calm strip (reconnecting,
 # refused taps while offline, a new release): govhub/components/resilience.py.
-app.app_wraps[(5, "Overlay")] = resilience.overlay
+reflex_adapter.replace_overlay(app, resilience.overlay)
 socket_guard.install(app)  # the websocket: GovHub's own origin only, a rate and a queue per connection
 app.register_lifespan_task(push_lifespan)  # live push of notifications to open browsers
 app.register_lifespan_task(jobs_lifespan)  # reminders, digest and e-mail, on one leader

@@ -21,8 +21,8 @@ from govhub.models import Official, Position, Unit
 from govhub.models.documents import DocFile, DocRecipient, DocRoute, DocRouteStep, Document
 from govhub.models.messages import Conversation, Message, MessageAttachment, PersonalReminder
 from govhub.models.task import Directive, ExtensionRequest, Notification, Task
-from govhub.services.identity.auth import start_session
-from govhub.services.messaging import conversations as messages
+from govhub.services.core import storage
+from govhub.services.identity.auth import do_start_session
 from tests.statekit import app_states, substate
 
 # Rows a refusal may write: the audit trail and sign-in bookkeeping.
@@ -183,8 +183,8 @@ def plant_targets() -> Targets:
                           body=_canary("message"), body_folded=_canary("message").lower())
         session.add(message)
         session.flush()
-        stored = f"{secrets.token_hex(16)}.pdf"
-        messages.attachment_path(stored).write_bytes(b"%PDF-1.4 " + _canary("attachment-bytes").encode())
+        stored = storage.attachment_store().put(b"%PDF-1.4 " + _canary("attachment-bytes").encode(),
+                                                f"{secrets.token_hex(16)}.pdf")
         attachment = MessageAttachment(message_id=message.id, stored_name=stored,
                                        original_name=_canary("attachment") + ".pdf", content_type="application/pdf",
                                        size=30)
@@ -212,7 +212,7 @@ def plant_targets() -> Targets:
             if outsider is not None:
                 break
         assert outsider is not None
-        token = start_session(session, outsider, client_ip="127.0.0.9")
+        token = do_start_session(session, outsider, client_ip="127.0.0.9")
         ids = {"task": task.id, "directive": directive.id, "document": document.id, "doc_file": doc_file.id,
                "conversation": conversation.id, "message": message.id, "attachment": attachment.id,
                "notification": notification.id, "reminder": reminder.id, "extension": extension.id,

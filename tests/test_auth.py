@@ -15,7 +15,7 @@ from govhub.config import get_settings
 from govhub.demo.city import DEMO_PASSWORD
 from govhub.models import AuditEvent, AuthSession, LoginAttempt, Official
 from govhub.services.identity import auth
-from govhub.services.identity.auth import official_for_token, sign_in, sign_out, token_hash
+from govhub.services.identity.auth import do_sign_in, do_sign_out, official_for_token, token_hash
 
 GetOfficial = Callable[[str], Official]
 USER = "ct.saigon"
@@ -51,7 +51,7 @@ def audit_count(session: Session, action: str, **where: object) -> int:
 def fail(session: Session, username: str, times: int, ip: str = IP) -> None:
     """Sign in ``times`` times with a wrong password; every attempt must be refused as invalid."""
     for _ in range(times):
-        assert sign_in(session, username, "wrong-password", client_ip=ip).error == "auth.error.invalid"
+        assert do_sign_in(session, username, "wrong-password", client_ip=ip).error == "auth.error.invalid"
 
 
 def age_attempts(session: Session, minutes: int) -> None:
@@ -63,7 +63,7 @@ def age_attempts(session: Session, minutes: int) -> None:
 
 
 def test_sign_in_with_the_demo_password(session: Session, official: GetOfficial) -> None:
-    result = sign_in(session, USER, DEMO_PASSWORD, client_ip=IP, user_agent="pytest")
+    result = do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP, user_agent="pytest")
     assert result.error is None and result.token
     assert result.official_id == official(USER).id
     stored = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(result.token))).one()
@@ -76,11 +76,11 @@ def test_sign_in_with_the_demo_password(session: Session, official: GetOfficial)
 
 
 def test_sign_in_ignores_username_case_and_spaces(session: Session) -> None:
-    assert sign_in(session, "  CT.Saigon ", DEMO_PASSWORD).token
+    assert do_sign_in(session, "  CT.Saigon ", DEMO_PASSWORD).token
 
 
 def test_wrong_password_is_refused(session: Session) -> None:
-    result = sign_in(session, USER, "not-the-password", client_ip=IP)
+    result = do_sign_in(session, USER, "not-the-password", client_ip=IP)
     assert result == auth.SignInResult(error="auth.error.invalid")
     assert audit_count(session, "auth.sign_in_failed", client_ip=IP) == 1
     assert audit_count(session, "auth.session_started") == 0
@@ -89,7 +89,7 @@ def test_wrong_password_is_refused(session: Session) -> None:
 
 
 def test_unknown_user_gets_the_same_error(session: Session) -> None:
-    result = sign_in(session, "no.such.user", DEMO_PASSWORD, client_ip=IP)
+    result = do_sign_in(session, "no.such.user", DEMO_PASSWORD, client_ip=IP)
     assert result == auth.SignInResult(error="auth.error.invalid")
     assert audit_count(session, "auth.sign_in_failed", client_ip=IP) == 1
 
@@ -97,20 +97,20 @@ def test_unknown_user_gets_the_same_error(session: Session) -> None:
 @pytest.mark.parametrize(("username", "password"), [("", DEMO_PASSWORD), ("   ", DEMO_PASSWORD), (USER, ""),
                                                     (USER, "x" * 513)])
 def test_blank_or_oversized_input_is_refused(session: Session, username: str, password: str) -> None:
-    assert sign_in(session, username, password).error == "auth.error.invalid"
+    assert do_sign_in(session, username, password).error == "auth.error.invalid"
 
 
 def test_inactive_official_is_refused(session: Session, official: GetOfficial) -> None:
     official(USER).active = False
     session.flush()
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.invalid"
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.invalid"
     assert audit_count(session, "auth.session_started") == 0
 
 
 def test_account_without_password_is_refused(session: Session, official: GetOfficial) -> None:
     official(USER).password_hash = None
     session.flush()
-    assert sign_in(session, USER, DEMO_PASSWORD).error == "auth.error.invalid"
+    assert do_sign_in(session, USER, DEMO_PASSWORD).error == "auth.error.invalid"
 
 
 # --- lock-out ----------------------------------------------------------------------------------------------
@@ -129,17 +129,17 @@ def test_account_waits_after_too_many_failures(fast: None, session: Session) -> 
     assert not auth.is_locked(session, USER, IP)
     fail(session, USER, 1)
     assert auth.is_locked(session, USER, IP)
-    result = sign_in(session, USER, DEMO_PASSWORD, client_ip=IP)
+    result = do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP)
     assert result == auth.SignInResult(error="auth.error.locked")
     assert audit_count(session, "auth.sign_in_locked", client_ip=IP) == 1
     assert audit_count(session, "auth.session_started") == 0
     # The wait is on the username, from any address the official has not signed in from.
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip="203.0.113.9").error == "auth.error.locked"
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip="203.0.113.9").error == "auth.error.locked"
 
 
 def test_account_wait_leaves_other_accounts_alone(fast: None, session: Session) -> None:
     fail(session, USER, get_settings().login_max_failures)
-    assert sign_in(session, OTHER, DEMO_PASSWORD, client_ip="203.0.113.9").token
+    assert do_sign_in(session, OTHER, DEMO_PASSWORD, client_ip="203.0.113.9").token
 
 
 @pytest.mark.parametrize(("extra", "wait"), [(0, 1), (3, 8), (8, 256), (40, 15 * 60)])
@@ -148,20 +148,20 @@ def test_the_wait_doubles_with_each_failure_up_to_the_cap(fast: None, session: S
     """Five wrong passwords cost the official a second, not a quarter of an hour; a guesser who keeps going
     waits twice as long after each failure, at most ``login_lockout_minutes``."""
     past_failures(session, USER, get_settings().login_max_failures + extra, seconds_ago=wait - 0.5)
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
     session.execute(update(LoginAttempt).values(at=clock.now() - timedelta(seconds=wait + 0.5)))
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
 
 
 def test_failures_from_elsewhere_do_not_keep_the_official_out(fast: None, session: Session) -> None:
     """An address the official signed in from recently is not held back by someone else's failures."""
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
     past_failures(session, USER, 40, seconds_ago=0, ip="203.0.113.66")
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip="203.0.113.9").error == "auth.error.locked"
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip="203.0.113.9").error == "auth.error.locked"
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
     # ... but failures from that address itself count (the per-address limit applies to it as well).
     fail(session, OTHER, get_settings().login_max_failures, ip=IP)
-    assert sign_in(session, OTHER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
+    assert do_sign_in(session, OTHER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
 
 
 def test_client_address_locks_after_failures_across_usernames(fast: None, session: Session) -> None:
@@ -171,41 +171,41 @@ def test_client_address_locks_after_failures_across_usernames(fast: None, sessio
     assert not auth.is_locked(session, USER, IP)
     fail(session, "guess-last", 1)
     assert auth.is_locked(session, USER, IP)
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
     # Another address, and the same user, still get in.
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip="203.0.113.9").token
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip="203.0.113.9").token
 
 
 def test_client_address_lock_needs_an_address(fast: None, session: Session) -> None:
     """Failures without a known address never lock everybody out."""
     for i in range(get_settings().login_ip_max_failures):
         fail(session, f"guess{i}", 1, ip="")
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip="").token
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip="").token
 
 
 def test_success_resets_the_account_counter(fast: None, session: Session) -> None:
     limit = get_settings().login_max_failures
     fail(session, USER, limit - 1)
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
     fail(session, USER, limit - 1)
     assert not auth.is_locked(session, USER, IP)
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).token
 
 
 def test_success_of_another_account_does_not_reset_the_counter(fast: None, session: Session) -> None:
     """The denial twin of the reset: only the account's own success clears its failures."""
     limit = get_settings().login_max_failures
     fail(session, USER, limit - 1)
-    assert sign_in(session, OTHER, DEMO_PASSWORD, client_ip=IP).token
+    assert do_sign_in(session, OTHER, DEMO_PASSWORD, client_ip=IP).token
     fail(session, USER, 1)
-    assert sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
+    assert do_sign_in(session, USER, DEMO_PASSWORD, client_ip=IP).error == "auth.error.locked"
 
 
 # --- sessions ----------------------------------------------------------------------------------------------
 
 
 def signed_in(session: Session, username: str = USER) -> str:
-    token = sign_in(session, username, DEMO_PASSWORD, client_ip=IP).token
+    token = do_sign_in(session, username, DEMO_PASSWORD, client_ip=IP).token
     assert token
     return token
 
@@ -247,7 +247,7 @@ def test_session_of_a_deactivated_official_gives_nobody(
 def test_sign_out_revokes_the_session(fast: None, session: Session, official: GetOfficial) -> None:
     token = signed_in(session)
     other = signed_in(session, OTHER)
-    sign_out(session, token, client_ip=IP)
+    do_sign_out(session, token, client_ip=IP)
     assert official_for_token(session, token) is None
     assert official_for_token(session, other) is not None  # other sessions live on
     actor = official(USER).id
@@ -256,12 +256,12 @@ def test_sign_out_revokes_the_session(fast: None, session: Session, official: Ge
 
 def test_sign_out_is_idempotent(fast: None, session: Session) -> None:
     token = signed_in(session)
-    sign_out(session, token)
+    do_sign_out(session, token)
     revoked_at = session.exec(select(AuthSession.revoked_at).where(AuthSession.token_hash == token_hash(token))).one()
-    sign_out(session, token)
-    sign_out(session, "garbage")
-    sign_out(session, None)
-    sign_out(session, "")
+    do_sign_out(session, token)
+    do_sign_out(session, "garbage")
+    do_sign_out(session, None)
+    do_sign_out(session, "")
     assert audit_count(session, "auth.session_ended") == 1
     assert session.exec(
         select(AuthSession.revoked_at).where(AuthSession.token_hash == token_hash(token))
@@ -271,18 +271,40 @@ def test_sign_out_is_idempotent(fast: None, session: Session) -> None:
 def test_password_rules(fast: None, session: Session, official: GetOfficial) -> None:
     person = official(OTHER)
     with pytest.raises(ValueError):
-        auth.set_password(session, person, "short")
-    auth.set_password(session, person, "a-new-long-password")
+        auth.do_set_password(session, person, "short")
+    auth.do_set_password(session, person, "a-new-long-password")
     session.flush()
-    assert sign_in(session, OTHER, "a-new-long-password").token
-    assert sign_in(session, OTHER, DEMO_PASSWORD).error == "auth.error.invalid"
+    assert do_sign_in(session, OTHER, "a-new-long-password").token
+    assert do_sign_in(session, OTHER, DEMO_PASSWORD).error == "auth.error.invalid"
 
 
 def test_weak_hash_is_upgraded_on_sign_in(session: Session, official: GetOfficial) -> None:
     person = official(OTHER)
     person.password_hash = weak = CHEAP.hash(DEMO_PASSWORD)
     session.flush()
-    assert sign_in(session, OTHER, DEMO_PASSWORD).token
+    assert do_sign_in(session, OTHER, DEMO_PASSWORD).token
     assert person.password_hash != weak
     assert not PasswordHasher().check_needs_rehash(person.password_hash)
     assert PasswordHasher().verify(person.password_hash, DEMO_PASSWORD)
+
+
+def test_a_refusal_is_recorded_once_for_an_official_and_for_strangers_only_when_asked(
+        fast: None, session: Session, official: GetOfficial) -> None:
+    who = official("cv.saigon")
+    token = auth.do_start_session(session, who, client_ip=IP)
+
+    def refusals() -> list[AuditEvent]:
+        return list(session.exec(select(AuditEvent).where(AuditEvent.action == "access.refused")
+                                 .order_by(AuditEvent.id)).all())
+
+    before = len(refusals())
+    auth.do_record_refusal(session, "access.refused", token=token, object_type="doc_file", object_id=7,
+                           detail={"route": "/files"}, client_ip=IP)
+    auth.do_record_refusal(session, "access.refused", token="not-a-session", client_ip=IP)  # a stranger: nothing
+    auth.do_record_refusal(session, "access.refused", actor_id=who.id, detail={"handler": "X.y"})
+    rows = refusals()[before:]
+    assert [(r.actor_id, r.object_type, r.object_id, r.client_ip) for r in rows] == [
+        (who.id, "doc_file", 7, IP), (who.id, "", None, "")]
+    auth.do_record_refusal(session, "auth.refused", anonymous=True, detail={"reason": "cross_site"}, client_ip=IP)
+    last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (last.action, last.actor_id, last.client_ip) == ("auth.refused", None, IP)

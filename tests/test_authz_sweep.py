@@ -562,7 +562,7 @@ def _planted(kind: str) -> tuple[str, str, Callable]:
     async def read_into_backend_var(self, *_args):  # noqa: ANN001, ANN202
         """Keeps the ward's newest message in a backend-only var (never sent to the browser), then refuses."""
         body = await self._call(lambda s, _a: s.exec(sql_select(Message.body).order_by(Message.id.desc())).first())
-        self._pending = [{"path": "", "name": body}]
+        self._pending = [{"key": "", "name": body}]
         raise NotFound()
 
     @guarded

@@ -12,7 +12,7 @@ from govhub.models import AuditEvent, Official, Position, Unit
 from govhub.services.core.errors import Conflict, Invalid, NotFound
 from govhub.services.core.text import fold, search_words
 from govhub.services.org import directory
-from govhub.services.org.directory import OfficialCard, search, update_contact
+from govhub.services.org.directory import OfficialCard, do_update_contact, search
 
 GetOfficial = Callable[[str], Official]
 ALL = 10_000  # a page size that holds every result
@@ -263,10 +263,10 @@ def test_initials() -> None:
 
 
 def edit(session: Session, actor: Official, target: Official, **changes: object) -> OfficialCard:
-    """update_contact with the target's current values, overridden by ``changes``."""
+    """do_update_contact with the target's current values, overridden by ``changes``."""
     fields: dict = {"version": target.version, "full_name": target.full_name, "phone": target.phone,
                     "email": target.email, "position_id": target.position_id}
-    return update_contact(session, actor, target.id, **(fields | changes))
+    return do_update_contact(session, actor, target.id, **(fields | changes))
 
 
 def test_unit_admin_edits_an_official_of_their_unit(session: Session, official: GetOfficial) -> None:
@@ -370,8 +370,8 @@ def test_inactive_admin_cannot_edit(session: Session, official: GetOfficial) -> 
 
 def test_unknown_official_is_not_found(session: Session, official: GetOfficial) -> None:
     with pytest.raises(NotFound):
-        update_contact(session, official("admin"), 999_999, version=1, full_name="Ai Đó", phone="", email="",
-                       position_id=official("cv.saigon").position_id)
+        do_update_contact(session, official("admin"), 999_999, version=1, full_name="Ai Đó", phone="", email="",
+                          position_id=official("cv.saigon").position_id)
 
 
 def test_stale_version_conflicts_and_changes_nothing(session: Session, official: GetOfficial) -> None:

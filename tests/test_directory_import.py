@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from govhub.models import AuditEvent, Official, Unit
 from govhub.services.core.errors import Invalid
 from govhub.services.org.directory import search
-from govhub.services.org.directory_import import ImportReport, RejectedRow, import_csv
+from govhub.services.org.directory_import import ImportReport, RejectedRow, do_import_csv
 
 GetOfficial = Callable[[str], Official]
 HEADER = "username,full_name,unit_code,position_code,phone,email"
@@ -48,7 +48,7 @@ GOOD = csv_text(
 def test_admin_imports_new_and_updated_officials(session: Session, official: GetOfficial) -> None:
     before = count_officials(session)
     version = official("cv.saigon").version
-    report = import_csv(session, official("admin"), GOOD, client_ip="10.0.0.2")
+    report = do_import_csv(session, official("admin"), GOOD, client_ip="10.0.0.2")
     assert report == ImportReport(created=2, updated=1, rejected=[]) and report.ok
     assert count_officials(session) == before + 2
     one, two = find(session, "new.one"), find(session, "new.two")
@@ -73,7 +73,7 @@ def test_update_keeps_concurrent_posts_searchable(session: Session, official: Ge
 
     assert found()
     text = csv_text(f"pct1.saigon,{deputy.full_name},26740,pho_chu_tich,0909 555 666,")
-    assert import_csv(session, official("admin"), text).updated == 1
+    assert do_import_csv(session, official("admin"), text).updated == 1
     assert found()
 
 
@@ -92,7 +92,7 @@ def test_bad_rows_import_nothing_and_are_all_reported(session: Session, official
         ",Không Tên,26740-P1,chuyen_vien,,",  # line 10
         "cv.saigon,Nguyễn Đức Đạt,26740-P1,chuyen_vien,0909 999 999,",  # line 11: a fine update
     )
-    report = import_csv(session, official("admin"), text)
+    report = do_import_csv(session, official("admin"), text)
     assert not report.ok and (report.created, report.updated) == (0, 0)
     assert report.rejected == [
         RejectedRow(3, "bad.unit", "import.error.unit"),
@@ -112,24 +112,24 @@ def test_bad_rows_import_nothing_and_are_all_reported(session: Session, official
 
 def test_line_numbers_count_blank_lines(session: Session, official: GetOfficial) -> None:
     text = HEADER + "\n\nfine.row,Trần Văn Ổn,26740-P1,chuyen_vien,,\n\nbad.unit,Trần Văn Ba,nope,chuyen_vien,,\n"
-    report = import_csv(session, official("admin"), text)
+    report = do_import_csv(session, official("admin"), text)
     assert report.rejected == [RejectedRow(5, "bad.unit", "import.error.unit")]
 
 
 def test_short_rows_are_rejected_not_crashing(session: Session, official: GetOfficial) -> None:
-    report = import_csv(session, official("admin"), csv_text("short.row,Trần Văn Ngắn", "only.name"))
+    report = do_import_csv(session, official("admin"), csv_text("short.row,Trần Văn Ngắn", "only.name"))
     assert [(r.line, r.reason) for r in report.rejected] == [(2, "import.error.unit"), (3, "directory.error.name")]
 
 
 def test_header_and_values_may_have_spaces_and_a_bom(session: Session, official: GetOfficial) -> None:
     text = "\ufeff" + csv_text(" New.Spaced , Trần Văn Cách ,26740-P1 , chuyen_vien ",
                                header=" username , full_name , unit_code , position_code ")
-    assert import_csv(session, official("admin"), text).created == 1
+    assert do_import_csv(session, official("admin"), text).created == 1
     assert find(session, "new.spaced").full_name == "Trần Văn Cách"
 
 
 def test_unit_admin_imports_into_their_own_unit(session: Session, official: GetOfficial) -> None:
-    report = import_csv(session, official("tp1.saigon"), GOOD)
+    report = do_import_csv(session, official("tp1.saigon"), GOOD)
     assert (report.created, report.updated, report.rejected) == (2, 1, [])
 
 
@@ -141,7 +141,7 @@ def test_unit_admin_cannot_import_into_another_ward(session: Session, official: 
         "new.three,Lê Văn Ba,27004,chuyen_vien,,",  # another ward
         "new.four,Lê Văn Bốn,26740,chuyen_vien,,",  # their own ward (they keep its directory): fine
     )
-    report = import_csv(session, official("tp1.saigon"), text)
+    report = do_import_csv(session, official("tp1.saigon"), text)
     assert [(r.line, r.reason) for r in report.rejected] == [(3, "import.error.unit"), (4, "import.error.unit")]
     assert count_officials(session) == before
 
@@ -151,14 +151,14 @@ def test_unit_admin_cannot_take_over_someone_elses_official(session: Session, of
     victim = official("ct.tanphu")
     home = victim.unit_id
     text = csv_text("ct.tanphu,Kẻ Mạo Danh,26740-P1,chuyen_vien,,")
-    report = import_csv(session, official("tp1.saigon"), text)
+    report = do_import_csv(session, official("tp1.saigon"), text)
     assert report.rejected == [RejectedRow(2, "ct.tanphu", "import.error.unit")]
     assert (victim.unit_id, victim.full_name) == (home, official("ct.tanphu").full_name)
     assert victim.full_name != "Kẻ Mạo Danh"
 
 
 def test_staff_cannot_import(session: Session, official: GetOfficial) -> None:
-    report = import_csv(session, official("cv.saigon"), csv_text("new.one,Trần Thị Mới,26740-P1,chuyen_vien,,"))
+    report = do_import_csv(session, official("cv.saigon"), csv_text("new.one,Trần Thị Mới,26740-P1,chuyen_vien,,"))
     assert report.rejected == [RejectedRow(2, "new.one", "import.error.unit")]
     assert find(session, "new.one") is None
 
@@ -169,23 +169,23 @@ def test_staff_cannot_import(session: Session, official: GetOfficial) -> None:
 )
 def test_missing_columns_are_invalid(session: Session, official: GetOfficial, header: str) -> None:
     with pytest.raises(Invalid) as err:
-        import_csv(session, official("admin"), csv_text("a,b,c,d", header=header))
+        do_import_csv(session, official("admin"), csv_text("a,b,c,d", header=header))
     assert err.value.key == "import.error.columns"
 
 
 def test_empty_file_is_invalid(session: Session, official: GetOfficial) -> None:
     with pytest.raises(Invalid) as err:
-        import_csv(session, official("admin"), "")
+        do_import_csv(session, official("admin"), "")
     assert err.value.key == "import.error.columns"
 
 
 def test_optional_columns_may_be_left_out(session: Session, official: GetOfficial) -> None:
     text = csv_text("new.one,Trần Thị Mới,26740-P1,chuyen_vien", header="username,full_name,unit_code,position_code")
-    assert import_csv(session, official("admin"), text).created == 1
+    assert do_import_csv(session, official("admin"), text).created == 1
 
 
 def test_header_only_imports_nothing(session: Session, official: GetOfficial) -> None:
-    report = import_csv(session, official("admin"), csv_text())
+    report = do_import_csv(session, official("admin"), csv_text())
     assert report == ImportReport() and report.ok
 
 
@@ -197,10 +197,10 @@ def test_too_big_or_too_long_files_are_invalid(
     monkeypatch.setattr(directory_import, "MAX_ROWS", 2)
     rows = [f"new.{i},Trần Văn Số,26740-P1,chuyen_vien,," for i in range(3)]
     with pytest.raises(Invalid) as err:
-        import_csv(session, official("admin"), csv_text(*rows))
+        do_import_csv(session, official("admin"), csv_text(*rows))
     assert err.value.key == "import.error.too_many"
-    assert import_csv(session, official("admin"), csv_text(*rows[:2])).created == 2
+    assert do_import_csv(session, official("admin"), csv_text(*rows[:2])).created == 2
     monkeypatch.setattr(directory_import, "MAX_BYTES", 100)
     with pytest.raises(Invalid) as err:
-        import_csv(session, official("admin"), csv_text(*rows))
+        do_import_csv(session, official("admin"), csv_text(*rows))
     assert err.value.key == "import.error.too_big"

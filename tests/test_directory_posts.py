@@ -14,7 +14,7 @@ from govhub.config import get_settings
 from govhub.models import AuditEvent, Official, Position, Unit
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.org import directory
-from govhub.services.org.directory_import import RejectedRow, import_csv
+from govhub.services.org.directory_import import RejectedRow, do_import_csv
 from govhub.services.tasks.access import unit_head
 
 GetOfficial = Callable[[str], Official]
@@ -36,13 +36,13 @@ def row(target: Official, unit_code: str, position_code: str, email: str | None 
 
 
 def import_rows(session: Session, actor: Official, *rows: str) -> list[RejectedRow]:
-    return import_csv(session, actor, "\n".join([HEADER, *rows]) + "\n").rejected
+    return do_import_csv(session, actor, "\n".join([HEADER, *rows]) + "\n").rejected
 
 
 def edit(session: Session, actor: Official, target: Official, **changes: object) -> directory.OfficialCard:
     fields: dict = {"version": target.version, "full_name": target.full_name, "phone": target.phone,
                     "email": target.email, "position_id": target.position_id}
-    return directory.update_contact(session, actor, target.id, **(fields | changes))
+    return directory.do_update_contact(session, actor, target.id, **(fields | changes))
 
 
 def posts(session: Session) -> list[tuple[int, int]]:

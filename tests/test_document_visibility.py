@@ -133,9 +133,9 @@ def city_memo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                          store=True)
         info = {"memo": D.main_file(s, memo.id).id, "to_city": D.main_file(s, to_city.id).id}
         specialist = staff_of(s, THUDAUMOT)
-        info["specialist"] = auth.sign_in(s, specialist.username, DEMO_PASSWORD).token
+        info["specialist"] = auth.do_sign_in(s, specialist.username, DEMO_PASSWORD).token
         for user in users:
-            info[user] = auth.sign_in(s, user, DEMO_PASSWORD).token
+            info[user] = auth.do_sign_in(s, user, DEMO_PASSWORD).token
     yield info
     storage._store = saved
 

@@ -24,6 +24,7 @@ from govhub.services.documents import workflow as D
 from govhub.services.documents.registers import drafting_code, format_symbol, series_for
 from govhub.services.tasks import inbox
 from tests.test_authz_sweep import app_db  # noqa: F401  (fixture: the app's own database, seeded)
+from tests.test_file_checks import png as real_png
 
 PDF = demo_pdf("Du thao van ban")
 
@@ -291,7 +292,7 @@ def test_good_uploads_are_stored_under_generated_names(session: Session, officia
     doc = D.do_create(session, cv, D.DraftSpec(doc_type="bao_cao", summary="Báo cáo có phụ lục"))
     main = D.do_add_file(session, cv, doc.id, doc.version, "Báo cáo tháng 11.docx", docx_bytes("docx"))
     sheet = D.do_add_file(session, cv, doc.id, doc.version, "phu-luc.xlsx", docx_bytes("xlsx"), main=False)
-    png = D.do_add_file(session, cv, doc.id, doc.version, "so-do.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, main=False)
+    png = D.do_add_file(session, cv, doc.id, doc.version, "so-do.png", real_png(), main=False)
     assert (main.slot, sheet.slot, png.slot) == (1, 2, 3) and stored(file_store) == 3
     for row in (main, sheet, png):
         assert storage.KEY.match(row.storage_key) and row.name not in row.storage_key
@@ -360,7 +361,7 @@ def test_a_refused_route_template_stays_in_the_form_and_a_created_one_empties_it
     stores nothing. A second submit of a draft already created (a double click) is ignored."""
     from govhub.db import session_scope
     from govhub.i18n import translate
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.state.base import AppState
     from govhub.state.documents import RouteAdminState
     from tests.statekit import call, make_root, run, substate
@@ -369,7 +370,7 @@ def test_a_refused_route_template_stays_in_the_form_and_a_created_one_empties_it
     with session_scope() as s:
         editor = s.exec(select(Official).where(Official.username == "tp1.saigon")).one()
         editor_id, roles = editor.id, editor.roles
-        token = start_session(s, editor, client_ip="127.0.0.1")
+        token = do_start_session(s, editor, client_ip="127.0.0.1")
 
     def templates() -> int:
         with session_scope() as s:

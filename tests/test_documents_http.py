@@ -43,7 +43,7 @@ def app_doc(tmp_path_factory: pytest.TempPathFactory) -> dict:
         info = {"doc": doc.id, "file": f.id}
     with session_scope() as s:
         for user in ("cv.saigon", "ct.bencat", "ct.saigon"):
-            info[user] = auth.sign_in(s, user, DEMO_PASSWORD).token
+            info[user] = auth.do_sign_in(s, user, DEMO_PASSWORD).token
     yield info
     storage._store = saved
 

@@ -18,7 +18,7 @@ from govhub.db import make_engine
 from govhub.demo.city import seed_demo
 from govhub.migrations import upgrade
 from govhub.models import Official
-from govhub.services.identity.auth import start_session
+from govhub.services.identity.auth import do_start_session
 from govhub.state.base import AppState, guarded
 from govhub.state.tasks import InboxState
 from tests.conftest import PG_URL
@@ -53,7 +53,7 @@ def app_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 def token(app_engine: Engine) -> str:
     with Session(app_engine, expire_on_commit=False) as session:
         official = session.exec(select(Official).where(Official.username == "cv.saigon")).one()
-        cookie = start_session(session, official)
+        cookie = do_start_session(session, official)
         session.commit()
     return cookie
 

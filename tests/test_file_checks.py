@@ -61,7 +61,7 @@ def test_ordinary_files_of_every_allowed_type_pass() -> None:
     for ext, data in (("pdf", PDF), ("png", png()), ("jpg", JPEG), ("docx", docx()), ("zip", plain_zip.getvalue()),
                       ("odt", odt.getvalue()), ("doc", OLE), ("txt", "Kính gửi anh.\n".encode())):
         assert content_matches(ext, data), ext
-        assert messages.check_upload(Upload(f"tep.{ext}", data))[0] == ext
+        assert messages.check_upload(Upload(f"tep.{ext}", data)).ext == ext
 
 
 def test_a_zip_bomb_docx_is_refused_for_attachments_and_documents() -> None:
@@ -121,4 +121,4 @@ def test_names_with_hidden_characters_are_refused(name: str) -> None:
 def test_vietnamese_names_are_fine() -> None:
     for name in ("Báo cáo tháng 11.pdf", "Quyết định số 12-QĐ.pdf", "Kế hoạch (bản 2).pdf"):
         assert not hidden_characters(name)
-        assert messages.check_upload(Upload(name, PDF))[0] == "pdf"
+        assert messages.check_upload(Upload(name, PDF)).ext == "pdf"

@@ -37,7 +37,7 @@ from govhub.govhub import app as govhub_app
 from govhub.govhub import backend_error
 from govhub.i18n import translate
 from govhub.models import Official
-from govhub.services.identity.auth import start_session
+from govhub.services.identity.auth import do_start_session
 from govhub.state.base import AppState
 from tests.statekit import app_states, call, handler_names, make_root, run, substate
 from tests.sweepkit import install_write_log, remove_write_log, seed_app_db, take_writes
@@ -66,7 +66,7 @@ def new_session() -> str:
     admin); each HTTP attempt gets its own, as one of them may be signing out."""
     with Session(get_engine()) as session:
         official = session.exec(select(Official).where(Official.username == "tp1.saigon")).one()
-        token = start_session(session, official, client_ip="127.0.0.7")
+        token = do_start_session(session, official, client_ip="127.0.0.7")
         session.commit()
     return token
 

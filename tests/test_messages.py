@@ -75,8 +75,8 @@ def test_quick_assign_opens_all_case_groups_in_a_fixed_number_of_statements(sess
 
         event.listen(session.get_bind(), "before_cursor_execute", listener)
         try:
-            quick_assign.quick_assign(session, actor, DirectiveSpec(source="city_pc", number="9/TB-VP"),
-                                      tasks.NewTask(title="Kiểm tra"), units)
+            quick_assign.do_quick_assign(session, actor, DirectiveSpec(source="city_pc", number="9/TB-VP"),
+                                         tasks.NewTask(title="Kiểm tra"), units)
         finally:
             event.remove(session.get_bind(), "before_cursor_execute", listener)
         return len(statements)
@@ -97,7 +97,7 @@ def test_members_talk_and_strangers_get_not_found(session, official) -> None:  #
     assert messages.unread_total(session, official("ct.saigon")) == 1
     rows = messages.history(session, official("ct.saigon"), cid)
     assert [r.body for r in rows] == ["Đề nghị phường báo cáo trước thứ Sáu."]
-    messages.mark_read(session, official("ct.saigon"), cid)
+    messages.do_mark_read(session, official("ct.saigon"), cid)
     assert messages.unread_total(session, official("ct.saigon")) == 0
     # The denial twins: another ward's chairman and a Sài Gòn specialist outside the case.
     for stranger in ("ct.tandinh", "cv.saigon"):
@@ -130,7 +130,7 @@ def test_a_leader_above_who_may_see_the_task_reads_its_group_and_joins_only_by_w
     messages.do_send(session, official("chutich"), conversation.id, "Phường báo cáo tiến độ.", instruction=True)
     # Opening and reading make nobody a member: no unread count, no place in the list, no acknowledgement owed.
     assert [r.body for r in messages.history(session, pct, conversation.id)] == ["Phường báo cáo tiến độ."]
-    messages.mark_read(session, pct, conversation.id)
+    messages.do_mark_read(session, pct, conversation.id)
     assert "pct1.saigon" not in members(session, conversation.id)
     assert not messages.is_member(session, pct, conversation)
     assert conversation.id not in [r.id for r in messages.conversations(session, pct).rows]
@@ -234,7 +234,7 @@ def test_live_messages_update_the_list_and_read_only_what_the_tab_shows(app_db: 
     count shows at once; a tab showing the conversation gets the message and has read it; a tab that has left for
     another page marks nothing read (the bell tells) and its list is not reloaded for nothing."""
     from govhub.db import session_scope
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.state.messages import MessagesState
     from tests.statekit import run, substate
 
@@ -243,7 +243,7 @@ def test_live_messages_update_the_list_and_read_only_what_the_tab_shows(app_db: 
                                         for u in ("ct.saigon", "pct1.saigon", "cv.saigon"))
         cid = messages.do_create_group(s, chairman, "Tổ công tác chỉnh trang đô thị", [deputy.id, specialist.id]).id
         deputy_id, specialist_id = deputy.id, specialist.id
-        tokens = [start_session(s, who, client_ip="127.0.0.1") for who in (deputy, specialist, specialist)]
+        tokens = [do_start_session(s, who, client_ip="127.0.0.1") for who in (deputy, specialist, specialist)]
     link = conversation_url(cid)
 
     def say(text: str) -> None:
@@ -282,7 +282,7 @@ def test_a_live_message_keeps_every_older_page_read_back(app_db: None) -> None: 
     """Far back in a long history (more than the 200 rows one re-read returns), a new message or an acknowledgement
     adds to what is shown: nothing shown is lost, nothing twice."""
     from govhub.db import session_scope
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.state.messages import MessagesState
     from tests.statekit import call, run, substate
 
@@ -293,7 +293,7 @@ def test_a_live_message_keeps_every_older_page_read_back(app_db: None) -> None: 
         messages.do_send(s, chairman, cid, "Chỉ đạo: báo cáo hằng tuần.", instruction=True)
         for i in range(250):
             messages.do_send(s, chairman, cid, f"Tiến độ số {i + 1}")
-        token, deputy_id = start_session(s, deputy, client_ip="127.0.0.1"), deputy.id
+        token, deputy_id = do_start_session(s, deputy, client_ip="127.0.0.1"), deputy.id
     root = _tab(token, conversation_url(cid))
     state = substate(root, MessagesState)
     while state.has_older:
@@ -438,7 +438,7 @@ def test_the_page_pages_and_searches_the_list_on_the_server(app_db: None, monkey
     (then a note says to search); a search starts again at the first page of the matches; a live update reloads as
     many rows as are shown."""
     from govhub.db import session_scope
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.state.messages import MessagesState
     from tests.statekit import call, run, substate
 
@@ -449,7 +449,7 @@ def test_the_page_pages_and_searches_the_list_on_the_server(app_db: None, monkey
         for i in range(messages.LIST_PAGE + 5):
             messages.do_create_group(s, me, f"Rà soát chi thường xuyên {i}", [other.id])
         cid = messages.do_create_group(s, other, "Nhóm mới nhất", [me.id]).id
-        token, me_id = start_session(s, me, client_ip="127.0.0.1"), me.id
+        token, me_id = do_start_session(s, me, client_ip="127.0.0.1"), me.id
     root = _tab(token, "/messages")
     state = substate(root, MessagesState)
     assert len(state.convs) == messages.LIST_PAGE and state.convs_more and not state.convs_capped
@@ -485,7 +485,7 @@ def test_attachments_checked_stored_safely_and_served_to_members_only(session, o
 
     stored = session.exec(select(MessageAttachment).where(MessageAttachment.message_id == msg.id)).one()
     assert stored.stored_name.endswith(".pdf") and "/" not in stored.stored_name and ".." not in stored.stored_name
-    assert messages.attachment_path(stored.stored_name).read_bytes() == PDF
+    assert messages.read_attachment(stored.stored_name) == PDF
     for bad in (Upload("virus.exe", b"MZ..."), Upload("trang.html", b"<script>"), Upload("gia.pdf", b"MZ not pdf"),
                 Upload("rong.pdf", b"")):
         with pytest.raises(Invalid):
@@ -519,7 +519,7 @@ def test_the_page_explains_a_refused_file_and_sends_an_accepted_one(app_db: None
 
     from govhub.db import session_scope
     from govhub.i18n import translate
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.state.base import AppState
     from govhub.state.messages import MessagesState
     from tests.statekit import call, make_root, run, substate
@@ -528,7 +528,7 @@ def test_the_page_explains_a_refused_file_and_sends_an_accepted_one(app_db: None
         chairman = s.exec(select(Official).where(Official.username == "ct.saigon")).one()
         deputy = s.exec(select(Official).where(Official.username == "pct1.saigon")).one()
         cid = messages.do_direct(s, chairman, deputy.id).id
-        tokens = [start_session(s, who, client_ip="127.0.0.1") for who in (chairman, deputy)]
+        tokens = [do_start_session(s, who, client_ip="127.0.0.1") for who in (chairman, deputy)]
 
     def opened(token: str) -> rx.State:
         root = make_root(token)
@@ -576,7 +576,7 @@ def test_a_refused_message_stays_in_the_box_and_a_stored_one_empties_it(app_db: 
     from govhub.db import session_scope
     from govhub.i18n import translate
     from govhub.models import Message
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.state.base import AppState
     from govhub.state.messages import MessagesState
     from tests.statekit import call, make_root, run, substate
@@ -585,7 +585,7 @@ def test_a_refused_message_stays_in_the_box_and_a_stored_one_empties_it(app_db: 
         sender = s.exec(select(Official).where(Official.username == "tp1.saigon")).one()
         other = s.exec(select(Official).where(Official.username == "cv.saigon")).one()
         cid, sender_id = messages.do_direct(s, sender, other.id).id, sender.id
-        token = start_session(s, sender, client_ip="127.0.0.1")
+        token = do_start_session(s, sender, client_ip="127.0.0.1")
 
     def stored() -> int:
         with session_scope() as s:

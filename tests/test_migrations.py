@@ -205,7 +205,7 @@ def test_counters_of_tasks_already_there_match_a_rebuild(empty_url: str) -> None
     from sqlmodel import Session
 
     from govhub.demo.city import seed_demo
-    from govhub.services.tasks.tally import rebuild
+    from govhub.services.tasks.tally import do_rebuild
 
     upgrade(empty_url)
     engine = make_engine(empty_url)
@@ -213,7 +213,7 @@ def test_counters_of_tasks_already_there_match_a_rebuild(empty_url: str) -> None
     try:
         with Session(engine) as session:
             seed_demo(session)
-            rebuild(session)
+            do_rebuild(session)
             session.commit()
         with engine.connect() as conn:
             expected = sorted(conn.execute(text(f"SELECT {cols} FROM task_tally")).all())

@@ -19,14 +19,14 @@ def test_old_pending_uploads_are_deleted_and_fresh_ones_kept(tmp_path: Path, mon
     pending = tmp_path / "pending"
     pending.mkdir()
     now = time.time()
-    old, fresh, sent = pending / "a.pdf", pending / "b.pdf", tmp_path / "c.pdf"
+    old, fresh, sent = (folder / f"{c * 32}.pdf" for folder, c in ((pending, "a"), (pending, "b"), (tmp_path, "c")))
     for path in (old, fresh, sent):
         path.write_bytes(b"%PDF-")
     os.utime(old, (now - 25 * 3600, now - 25 * 3600))
     os.utime(sent, (now - 90 * 24 * 3600, now - 90 * 24 * 3600))  # a sent attachment is never touched
-    assert messages.sweep_pending(None, now=now) == 1
+    assert messages.do_sweep_pending(None, now=now) == 1
     assert not old.exists() and fresh.exists() and sent.exists()
-    assert messages.sweep_pending(None, now=now + 25 * 3600) == 1
+    assert messages.do_sweep_pending(None, now=now + 25 * 3600) == 1
     assert not fresh.exists() and sent.exists()
 
 

@@ -32,7 +32,7 @@ def test_a_notification_made_on_one_worker_reaches_a_tab_on_the_other(tmp_path: 
     from govhub.demo.city import seed_demo
     from govhub.migrations import upgrade
     from govhub.models import Official
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from govhub.state.notifications import NotificationState
     from govhub.state.tasks import AssignState
     from tests.netkit import free_ports
@@ -47,8 +47,8 @@ def test_a_notification_made_on_one_worker_reaches_a_tab_on_the_other(tmp_path: 
         leader = session.exec(select(Official).where(Official.username == "chutich")).one()
         chairman = session.exec(select(Official).where(Official.username == "ct.saigon")).one()
         saigon_unit = chairman.unit_id
-        leader_cookie = start_session(session, leader, client_ip="127.0.0.1")
-        chairman_cookie = start_session(session, chairman, client_ip="127.0.0.1")
+        leader_cookie = do_start_session(session, leader, client_ip="127.0.0.1")
+        chairman_cookie = do_start_session(session, chairman, client_ip="127.0.0.1")
         session.commit()
     engine.dispose()
     redis_url = _private_redis_url()

@@ -75,7 +75,7 @@ def moved_clock():  # noqa: ANN201
 def drain_all(session: Session) -> int:
     total = 0
     while True:
-        sent, failed = mail.drain(session)
+        sent, failed = mail.do_send_outbox(session)
         total += sent
         if not sent and not failed:
             return total
@@ -99,12 +99,12 @@ def test_a_deadline_reminder_is_created_and_emailed_once(session, official, smtp
     title = "Báo cáo tình hình giải ngân (nhắc hạn)"
     task_id = saigon_task(session, official, title, days=5)
     owner, assigner = official("ct.saigon").id, official("chutich").id
-    reminders.run_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)
     assert reminders_of(session, task_id) == []  # 5 days left: nothing yet
 
     moved_clock(days=2)  # 3 days left
-    reminders.run_deadline_reminders(session)
-    reminders.run_deadline_reminders(session)  # the job runs twice: still once
+    reminders.do_send_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)  # the job runs twice: still once
     assert reminders_of(session, task_id) == [("deadline_soon", owner)]
     drain_all(session)
     drain_all(session)
@@ -115,12 +115,12 @@ def test_a_deadline_reminder_is_created_and_emailed_once(session, official, smtp
     assert "Kính gửi" in sent.get_content() and f"/tasks/{task_id}" in sent.get_content()
 
     moved_clock(days=4)  # 1 day left
-    reminders.run_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)
     moved_clock(days=5)  # the deadline day
-    reminders.run_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)
     moved_clock(days=6)  # it passed: the owner and the assigner are told, once
-    reminders.run_deadline_reminders(session)
-    reminders.run_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)
     assert reminders_of(session, task_id) == [
         ("deadline_soon", owner), ("deadline_soon", owner), ("deadline_today", owner),
         *sorted([("overdue", owner), ("overdue", assigner)], key=lambda r: r[1])]
@@ -130,18 +130,18 @@ def test_a_deadline_reminder_is_created_and_emailed_once(session, official, smtp
 
 def test_an_extended_deadline_is_reminded_again_and_a_done_task_not_at_all(session, official, moved_clock) -> None:  # noqa: ANN001
     task_id = saigon_task(session, official, "Gia hạn rồi nhắc lại", days=3)
-    reminders.run_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)
     task = session.get(tasks.Task, task_id)
     task.deadline = task.deadline + timedelta(days=10)
     session.add(task)
     session.flush()
     moved_clock(days=10)
-    reminders.run_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)
     assert [k for k, _ in reminders_of(session, task_id)] == ["deadline_soon", "deadline_soon"]
     done = saigon_task(session, official, "Đã xong", days=3)
     session.get(tasks.Task, done).state = "accepted"
     session.flush()
-    reminders.run_deadline_reminders(session)
+    reminders.do_send_deadline_reminders(session)
     assert reminders_of(session, done) == []
 
 
@@ -149,12 +149,12 @@ def test_mail_is_retried_when_the_server_is_down(session, official, smtp, moved_
     mail.enqueue_many(session, [{"to": "ct.saigon@tphcm.gov.vn", "subject": "Thử gửi lại", "body": "Nội dung"}])
     port = get_settings().smtp_port
     monkeypatch.setattr(get_settings(), "smtp_port", free_port())  # nothing listens there
-    while mail.drain(session) != (0, 0):
+    while mail.do_send_outbox(session) != (0, 0):
         pass
     row = session.exec(select(OutboxEmail).where(OutboxEmail.subject == "Thử gửi lại")).one()
     assert (row.status, row.attempts) == ("pending", 1) and row.last_error
     monkeypatch.setattr(get_settings(), "smtp_port", port)
-    assert mail.drain(session) == (0, 0) or "Thử gửi lại" not in smtp.subjects()  # not due yet
+    assert mail.do_send_outbox(session) == (0, 0) or "Thử gửi lại" not in smtp.subjects()  # not due yet
     moved_clock(hours=1)
     drain_all(session)
     session.refresh(row)
@@ -168,24 +168,24 @@ def test_mail_is_retried_when_the_server_is_down(session, official, smtp, moved_
 
 def test_the_morning_digest_once_a_day_per_unit_head(session, official, moved_clock) -> None:  # noqa: ANN001
     saigon_task(session, official, "Việc cho bản tin sáng", days=2)
-    first = reminders.run_digest(session)
-    assert first >= 1 and reminders.run_digest(session) == 0
+    first = reminders.do_send_digests(session)
+    assert first >= 1 and reminders.do_send_digests(session) == 0
     head = official("ct.saigon")
     digests = session.exec(select(Notification).where(Notification.recipient_id == head.id,
                                                       Notification.kind == "digest")).all()
     assert len(digests) == 1 and '"due_soon": ' in digests[0].params
     moved_clock(days=1)
-    assert reminders.run_digest(session) >= 1
+    assert reminders.do_send_digests(session) >= 1
 
 
 def test_personal_reminders(session, official, moved_clock) -> None:  # noqa: ANN001
     task_id = saigon_task(session, official, "Nhắc riêng", days=9)
     me = official("ct.saigon")
     reminders.do_remind_me(session, me, task_id, clock.now() + timedelta(hours=2), "Gọi cho Sở Tài chính")
-    assert reminders.run_personal(session) == 0
+    assert reminders.do_send_personal_reminders(session) == 0
     moved_clock(hours=3)
-    assert reminders.run_personal(session) == 1
-    assert reminders.run_personal(session) == 0
+    assert reminders.do_send_personal_reminders(session) == 1
+    assert reminders.do_send_personal_reminders(session) == 0
     kinds = session.exec(select(Notification.params).where(Notification.recipient_id == me.id,
                                                            Notification.kind == "personal_reminder")).all()
     assert len(kinds) == 1 and "Gọi cho Sở Tài chính" in kinds[0]
@@ -221,7 +221,7 @@ def test_my_reminders_are_listed_for_me_only_and_can_be_cancelled(session, offic
     assert not [e for e in task_views.timeline(session, task_id) if "reminder" in e.action]
     # A cancelled reminder never fires; a sent one leaves the list and can no longer be cancelled.
     moved_clock(hours=4)
-    assert reminders.run_personal(session) == 2  # mine (the later one) and chutich's
+    assert reminders.do_send_personal_reminders(session) == 2  # mine (the later one) and chutich's
     assert reminders.pending_reminders(session, me, task_id) == []
     assert session.get(PersonalReminder, sooner.id) is None
     fired = session.exec(select(Notification).where(Notification.recipient_id == me.id,

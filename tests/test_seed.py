@@ -14,7 +14,7 @@ from govhub.db import make_engine
 from govhub.demo.city import DEMO_PASSWORD, seed_demo
 from govhub.migrations import upgrade
 from govhub.models import Official, OfficialPost, Position, Unit
-from govhub.services.identity.auth import sign_in
+from govhub.services.identity.auth import do_sign_in
 from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
 
 DEMO_USERS = ["chutich", "pct1", "gd.taichinh", "ct.saigon", "cv.saigon", "admin"]
@@ -95,11 +95,11 @@ def test_usernames_are_unique_and_search_text_is_filled(session: Session) -> Non
 
 @pytest.mark.parametrize("username", DEMO_USERS)
 def test_demo_accounts_sign_in(session: Session, username: str) -> None:
-    assert sign_in(session, username, DEMO_PASSWORD).token
+    assert do_sign_in(session, username, DEMO_PASSWORD).token
 
 
 def test_demo_accounts_refuse_another_password(session: Session) -> None:
-    assert sign_in(session, "admin", DEMO_PASSWORD + "!").error == "auth.error.invalid"
+    assert do_sign_in(session, "admin", DEMO_PASSWORD + "!").error == "auth.error.invalid"
 
 
 def test_demo_roles(official: Callable[[str], Official]) -> None:

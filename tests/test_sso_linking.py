@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 from govhub import clock
 from govhub.auth import store
 from govhub.models import AuditEvent, Official, OidcIdentity, OidcLogin, Position, Unit
-from govhub.services.identity.accounts import create_official
-from govhub.services.identity.sso import LinkPolicy, link_official
+from govhub.services.identity.accounts import do_create_official
+from govhub.services.identity.sso import LinkPolicy, do_link_official
 
 ISSUER = "https://sso.tphcm.gov.vn"
 EMAIL = LinkPolicy()
@@ -22,72 +22,72 @@ def test_an_official_is_found_by_email_and_then_by_subject(session: Session, off
     chairman = official("ct.saigon")
     chairman.email = "ct.saigon@tphcm.gov.vn"  # other tests may edit the shared demo data
     session.flush()
-    result = link_official(session, ISSUER, {"sub": "s-1", "email": "CT.Saigon@TPHCM.gov.vn"}, EMAIL)
+    result = do_link_official(session, ISSUER, {"sub": "s-1", "email": "CT.Saigon@TPHCM.gov.vn"}, EMAIL)
     assert result.official.id == chairman.id and result.linked_now
     link = session.exec(select(OidcIdentity).where(OidcIdentity.subject == "s-1")).one()
     assert link.official_id == chairman.id and link.issuer == ISSUER
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "auth.sso_linked")).first()
     # Later the provider's email may change: the linked subject still names the same official.
-    again = link_official(session, ISSUER, {"sub": "s-1", "email": "renamed@example.org"}, EMAIL)
+    again = do_link_official(session, ISSUER, {"sub": "s-1", "email": "renamed@example.org"}, EMAIL)
     assert again.official.id == chairman.id and not again.linked_now
     # The same subject at another issuer is another account.
-    other = link_official(session, "https://other-idp.test", {"sub": "s-1"}, EMAIL)
+    other = do_link_official(session, "https://other-idp.test", {"sub": "s-1"}, EMAIL)
     assert other.official is None and other.reason == "no_claim"
 
 
 def test_staff_number_links_to_the_username(session: Session, official) -> None:
-    result = link_official(session, ISSUER, {"sub": "s-2", "staff_number": "CV.Saigon"}, STAFF)
+    result = do_link_official(session, ISSUER, {"sub": "s-2", "staff_number": "CV.Saigon"}, STAFF)
     assert result.official.id == official("cv.saigon").id
-    assert link_official(session, ISSUER, {"sub": "s-3", "staff_number": 4711}, STAFF).reason == "not_registered"
+    assert do_link_official(session, ISSUER, {"sub": "s-3", "staff_number": 4711}, STAFF).reason == "not_registered"
 
 
 def test_an_unknown_person_is_not_registered_and_nothing_is_created(session: Session) -> None:
     before = len(session.exec(select(Official.id)).all())
-    result = link_official(session, ISSUER, {"sub": "s-4", "email": "nobody@tphcm.gov.vn"}, EMAIL)
+    result = do_link_official(session, ISSUER, {"sub": "s-4", "email": "nobody@tphcm.gov.vn"}, EMAIL)
     assert result.official is None and result.reason == "not_registered"
     assert len(session.exec(select(Official.id)).all()) == before
     assert session.exec(select(OidcIdentity).where(OidcIdentity.subject == "s-4")).first() is None
 
 
 def test_refusals(session: Session, official) -> None:
-    assert link_official(session, ISSUER, {"sub": "s-5", "email": "ct.saigon@tphcm.gov.vn", "email_verified": False},
-                         EMAIL).reason == "unverified"
-    assert link_official(session, ISSUER, {"email": "ct.saigon@tphcm.gov.vn"}, EMAIL).reason == "no_claim"
-    assert link_official(session, ISSUER, {"sub": "s-6", "email": ["x"]}, EMAIL).reason == "no_claim"
-    assert link_official(session, ISSUER, {"sub": "s-6", "email": "x" * 5000}, EMAIL).reason == "no_claim"
+    assert do_link_official(session, ISSUER, {"sub": "s-5", "email": "ct.saigon@tphcm.gov.vn", "email_verified": False},
+                            EMAIL).reason == "unverified"
+    assert do_link_official(session, ISSUER, {"email": "ct.saigon@tphcm.gov.vn"}, EMAIL).reason == "no_claim"
+    assert do_link_official(session, ISSUER, {"sub": "s-6", "email": ["x"]}, EMAIL).reason == "no_claim"
+    assert do_link_official(session, ISSUER, {"sub": "s-6", "email": "x" * 5000}, EMAIL).reason == "no_claim"
 
     inactive = official("cv.saigon")
     inactive.active, inactive.email = False, "cv.saigon@tphcm.gov.vn"
     session.flush()
-    assert link_official(session, ISSUER, {"sub": "s-7", "email": inactive.email}, EMAIL).reason == "inactive"
+    assert do_link_official(session, ISSUER, {"sub": "s-7", "email": inactive.email}, EMAIL).reason == "inactive"
 
     # Two officials sharing an address: the rule refuses to guess.
     chairman = official("ct.saigon")
     chairman.email = "ct.saigon@tphcm.gov.vn"
     session.flush()
     unit, position = session.get(Unit, chairman.unit_id), session.get(Position, chairman.position_id)
-    create_official(session, username="twin", full_name="Twin", unit=unit, position=position, email=chairman.email)
-    assert link_official(session, ISSUER, {"sub": "s-8", "email": chairman.email}, EMAIL).reason == "ambiguous"
+    do_create_official(session, username="twin", full_name="Twin", unit=unit, position=position, email=chairman.email)
+    assert do_link_official(session, ISSUER, {"sub": "s-8", "email": chairman.email}, EMAIL).reason == "ambiguous"
 
 
 def test_a_linked_account_of_a_deactivated_official_is_refused(session: Session, official) -> None:
     person = official("tp1.saigon")
     person.email = "tp1.saigon@tphcm.gov.vn"
     session.flush()
-    assert link_official(session, ISSUER, {"sub": "s-9", "email": person.email}, EMAIL).official is not None
+    assert do_link_official(session, ISSUER, {"sub": "s-9", "email": person.email}, EMAIL).official is not None
     person.active = False
     session.flush()
-    assert link_official(session, ISSUER, {"sub": "s-9"}, EMAIL).reason == "inactive"
+    assert do_link_official(session, ISSUER, {"sub": "s-9"}, EMAIL).reason == "inactive"
 
 
 def test_automatic_provisioning_only_when_enabled_and_only_into_known_units(session: Session) -> None:
     on = LinkPolicy(auto_provision=True)
     claims = {"sub": "s-10", "email": "new.person@tphcm.gov.vn", "name": "Lê Thị Mới", "unit_code": "26740-P1",
               "position_code": "chuyen_vien"}
-    assert link_official(session, ISSUER, claims, EMAIL).reason == "not_registered"
+    assert do_link_official(session, ISSUER, claims, EMAIL).reason == "not_registered"
     for bad in ({"unit_code": "NO-SUCH-UNIT"}, {"position_code": "emperor"}, {"name": ""}, {"unit_code": None}):
-        assert link_official(session, ISSUER, {**claims, **bad}, on).reason == "not_registered", bad
-    result = link_official(session, ISSUER, claims, on)
+        assert do_link_official(session, ISSUER, {**claims, **bad}, on).reason == "not_registered", bad
+    result = do_link_official(session, ISSUER, claims, on)
     assert result.provisioned and result.official.full_name == "Lê Thị Mới"
     unit = session.get(Unit, result.official.unit_id)
     position = session.get(Position, result.official.position_id)
@@ -95,7 +95,7 @@ def test_automatic_provisioning_only_when_enabled_and_only_into_known_units(sess
     assert result.official.username == "new.person" and result.official.password_hash is None
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "account.provisioned_sso")).first()
     # A second provider account with the same local part gets its own username.
-    other = link_official(session, ISSUER, {**claims, "sub": "s-11", "email": "new.person@other.gov.vn"}, on)
+    other = do_link_official(session, ISSUER, {**claims, "sub": "s-11", "email": "new.person@other.gov.vn"}, on)
     assert other.official.username == "new.person.2"
 
 

@@ -18,7 +18,7 @@ from govhub.services.core.errors import GovHubError
 from govhub.services.oversight import dashboard as D
 from govhub.services.tasks import actions as T
 from govhub.services.tasks import tally
-from govhub.services.tasks.quick_assign import DirectiveSpec, quick_assign
+from govhub.services.tasks.quick_assign import DirectiveSpec, do_quick_assign
 
 WARDS = ("26740", "25813", "26743")
 SOURCES = ("government_office", "city_pc", "unit")
@@ -63,8 +63,8 @@ class World:
 
     def directive(self, source: str) -> int:
         if source not in self.directives:
-            d, _ = quick_assign(self.s, self.chutich, DirectiveSpec(source=source, number="1/TB"),
-                                T.NewTask(title="Nguồn"), [self.units[0]])
+            d, _ = do_quick_assign(self.s, self.chutich, DirectiveSpec(source=source, number="1/TB"),
+                                   T.NewTask(title="Nguồn"), [self.units[0]])
             self.directives[source] = d.id
         return self.directives[source]
 
@@ -81,8 +81,8 @@ class World:
             self.mine.append(t.id)
         elif name == "quick":
             _, deadline, src = act
-            _, ids = quick_assign(self.s, self.chutich, DirectiveSpec(source=SOURCES[src]),
-                                  T.NewTask(title="Việc chung", deadline=self.day(deadline)), self.units)
+            _, ids = do_quick_assign(self.s, self.chutich, DirectiveSpec(source=SOURCES[src]),
+                                     T.NewTask(title="Việc chung", deadline=self.day(deadline)), self.units)
             self.mine += ids
         elif name == "delegate":
             t = self.task(act[1])
@@ -147,7 +147,7 @@ def test_counters_follow_every_task_action(session: Session, actions: list[tuple
                         assert D.unit_counts(session, scope, filters, today) == \
                             D._unit_counts_scan(session, scope, filters, today), (scope, period, source, shift_days)
         kept = cells(session)
-        tally.rebuild(session)
+        tally.do_rebuild(session)
         assert cells(session) == kept
     finally:
         clock._offset = saved
@@ -159,7 +159,7 @@ def test_rebuild_matches_the_demo_city_and_the_board_reads_it(session: Session) 
     world.run(("quick", 5, 0))  # besides whatever the demo seeding did through the services
     before = cells(session)
     assert before
-    tally.rebuild(session)
+    tally.do_rebuild(session)
     assert cells(session) == before
     for period in D.PERIODS:
         today = clock.today()

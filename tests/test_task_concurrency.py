@@ -1,5 +1,5 @@
-"""Two officials changing one task at the same moment, on real connections with committed data: exactly one wins,
-the other gets Conflict, and nothing is lost.
+"""Two officials changing one task (or one directory entry) at the same moment, on real connections with committed
+data: exactly one wins, the other gets Conflict, and nothing is lost.
 
 The database is our own (a SQLite file; on PostgreSQL a database made for this module and dropped afterwards),
 migrated and seeded with the demo city, because the racing sessions must see each other's commits."""
@@ -23,6 +23,7 @@ from govhub.demo.city import seed_demo
 from govhub.migrations import upgrade
 from govhub.models import AuditEvent, DeadlineChange, Notification, Official, ProgressReport, Task, Unit
 from govhub.services.core.errors import Conflict, GovHubError
+from govhub.services.org import directory
 from govhub.services.tasks import actions as T
 from tests.conftest import PG_URL
 from tests.pgkit import create_database, drop_database
@@ -292,3 +293,53 @@ def test_a_sub_task_delegated_while_the_root_is_cancelled_is_cancelled_too(engin
     states = {t: load(engine, t).state for t in (root.id, child.id, grandchild.id)}
     assert states == {root.id: "cancelled", child.id: "cancelled", grandchild.id: "cancelled"}
     assert count(engine, Task, Task.parent_id == child.id, Task.state != "cancelled") == 0
+
+
+# --- one directory entry, two editors ---------------------------------------------------------------------
+
+
+def _edit_entry(username: str, target_id: int, version: int, phone: str) -> Callable[[Session], Any]:
+    """An edit of the entry's phone by ``username``, at the version that official's page showed."""
+    def edit(session: Session) -> Any:
+        target = session.get(Official, target_id)
+        return directory.do_update_contact(session, who(session, username), target_id, version=version,
+                                           full_name=target.full_name, phone=phone, email=target.email,
+                                           position_id=target.position_id)
+    return edit
+
+
+def entry_events(engine: Engine, target_id: int) -> int:
+    return count(engine, AuditEvent, AuditEvent.object_type == "official", AuditEvent.object_id == target_id)
+
+
+def test_a_directory_edit_at_a_stale_version_is_a_conflict_on_committed_data(engine: Engine) -> None:
+    """Both editors loaded the entry at one version; the second to save gets Conflict, even on SQLite, where the
+    row lock the old compare relied on does not exist."""
+    with Session(engine, expire_on_commit=False) as late:
+        target = who(late, "cv.saigon")
+        target_id, seen, events = target.id, target.version, entry_events(engine, target.id)
+        committed(engine, _edit_entry("tp1.saigon", target_id, seen, "0909 111 001"))
+        with pytest.raises(Conflict):
+            _edit_entry("tp1.saigon", target_id, seen, "0909 111 002")(late)
+        late.rollback()
+    stored = load_official(engine, target_id)
+    assert (stored.phone, stored.version) == ("0909 111 001", seen + 1)
+    assert entry_events(engine, target_id) == events + 1
+
+
+def test_two_directory_edits_at_once_one_wins(engine: Engine) -> None:
+    target = committed(engine, lambda s: who(s, "cv.saigon"))
+    seen, events = target.version, entry_events(engine, target.id)
+    results = race(engine, [(name, lambda s, _a, name=name, phone=phone: _edit_entry(name, target.id, seen, phone)(s))
+                            for name, phone in (("tp1.saigon", "0909 222 001"), ("admin", "0909 222 002"))])
+    assert results.count("ok") == 1
+    assert sum(isinstance(r, Conflict) for r in results) == 1, results
+    stored = load_official(engine, target.id)
+    assert stored.version == seen + 1
+    assert stored.phone == ("0909 222 001" if results[0] == "ok" else "0909 222 002")
+    assert entry_events(engine, target.id) == events + 1
+
+
+def load_official(engine: Engine, official_id: int) -> Official:
+    with Session(engine, expire_on_commit=False) as session:
+        return session.get(Official, official_id)

@@ -5,7 +5,7 @@ return, cancel, request and decide extensions, delegate -- while the clock moves
 After every step: no impossible state, the oversight counters equal a scan of the tasks, the derived status computed
 in Python agrees with the SQL one, every successful action bumped the version of each task it changed exactly once
 and left exactly one audit row per task it touched, nobody was told of their own action, and a refused action changed
-nothing at all. The run is derandomized (the same every time) and every action must succeed in it at least once.
+nothing at all. The run is seeded (the same every time) and every action must succeed in it at least once.
 
 SQLite only (the same services run on PostgreSQL in the other suites); a database of its own, each example in a
 transaction rolled back at the end."""
@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy.engine import Engine
@@ -67,6 +67,7 @@ def machine_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
     engine.dispose()
 
 
+@seed(6)  # a fixed seed: derandomize alone hashes the class's source, so renaming a call changed the whole run
 class TaskMachine(RuleBasedStateMachine):
     engine: Engine
     successes: Counter = Counter()  # over the whole run, to show what was exercised (pytest -s)
@@ -191,8 +192,8 @@ class TaskMachine(RuleBasedStateMachine):
         chosen = data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True), label="units")
         spec = T.NewTask(title="Triển khai văn bản", deadline=self.days(data, 0, 12, "deadline"))
         directive = qa.DirectiveSpec(source="city_pc", number="12/UBND-VP")
-        self.attempt("quick_assign", actor, lambda: qa.quick_assign(self.s, actor, directive, spec,
-                                                                    [self.units[c] for c in chosen]))
+        self.attempt("quick_assign", actor, lambda: qa.do_quick_assign(self.s, actor, directive, spec,
+                                                                       [self.units[c] for c in chosen]))
 
     def _transition(self, data: st.DataObject, name: str, side: str, call: Callable[..., Any], *args: Any) -> None:
         task = self.pick_task(data, name)
@@ -330,5 +331,5 @@ def test_random_officials_doing_random_things(machine_engine: Engine) -> None:
     finally:
         clock._offset = saved
     print("\nsucceeded:", dict(TaskMachine.successes), "\nrefused:", dict(TaskMachine.refusals))
-    for name in ALL_ACTIONS:  # every action succeeded at least once (the run is derandomized: the same every time)
+    for name in ALL_ACTIONS:  # every action succeeded at least once (the run is seeded: the same every time)
         assert TaskMachine.successes[name] > 0, name

@@ -316,11 +316,11 @@ def test_allowed_actions_follow_the_sides(session: Session, ward_task: Task) -> 
 # --------------------------------------------------------------------------------------- the directive matrix
 
 def test_directive_matrix_for_the_assigning_side(session: Session) -> None:
-    from govhub.services.tasks.quick_assign import DirectiveSpec, preset_ids, quick_assign
+    from govhub.services.tasks.quick_assign import DirectiveSpec, do_quick_assign, preset_ids
 
     chutich = person(session, "chutich")
-    directive, ids = quick_assign(session, chutich, DirectiveSpec(source="city_pc", number="9/UBND-VP"),
-                                  T.NewTask(title="Báo cáo nhanh"), preset_ids(session, chutich, "departments"))
+    directive, ids = do_quick_assign(session, chutich, DirectiveSpec(source="city_pc", number="9/UBND-VP"),
+                                     T.NewTask(title="Báo cáo nhanh"), preset_ids(session, chutich, "departments"))
     for username in ("chutich", "pct2"):
         matrix = directive_matrix(session, person(session, username), directive.id, clock.today())
         assert len(matrix.rows) == 16 and matrix.counts["open"] == 16
@@ -328,11 +328,11 @@ def test_directive_matrix_for_the_assigning_side(session: Session) -> None:
 
 @pytest.mark.parametrize("username", ["ct.saigon", "gd.taichinh", "cv.saigon"])
 def test_directive_matrix_is_hidden_from_the_units_that_received_it(session: Session, username: str) -> None:
-    from govhub.services.tasks.quick_assign import DirectiveSpec, preset_ids, quick_assign
+    from govhub.services.tasks.quick_assign import DirectiveSpec, do_quick_assign, preset_ids
 
     chutich = person(session, "chutich")
-    directive, _ = quick_assign(session, chutich, DirectiveSpec(source="city_pc", number="9/UBND-VP"),
-                                T.NewTask(title="Báo cáo nhanh"), preset_ids(session, chutich, "all"))
+    directive, _ = do_quick_assign(session, chutich, DirectiveSpec(source="city_pc", number="9/UBND-VP"),
+                                   T.NewTask(title="Báo cáo nhanh"), preset_ids(session, chutich, "all"))
     with pytest.raises(NotFound):
         directive_matrix(session, person(session, username), directive.id, clock.today())
     with pytest.raises(NotFound):

@@ -585,13 +585,13 @@ def test_a_leader_acting_for_the_owner_tells_the_assigner_only(session: Session,
 
 def test_unread_count_and_mark_all_read(session: Session, cast: Cast) -> None:
     """The bell's own reads and writes (what the page calls)."""
-    bell.mark_all_read(session, cast.ct)
+    bell.do_mark_all_read(session, cast.ct)
     assert bell.bell(session, cast.ct, "vi")[0] == 0
     task = new_task(session, cast, title="Việc mới")
     unread, [latest, *_] = bell.bell(session, cast.ct, "vi", 1)
     assert unread == 1 and not latest.read
     assert (latest.kind, latest.link) == ("task_assigned", f"/tasks/{task.id}") and "Việc mới" in latest.text
-    bell.mark_all_read(session, cast.ct)
+    bell.do_mark_all_read(session, cast.ct)
     assert bell.bell(session, cast.ct, "vi")[0] == 0
 
 
@@ -600,9 +600,9 @@ def test_unread_count_and_mark_all_read(session: Session, cast: Cast) -> None:
 def quick(session: Session, actor: Official, preset: str, **task):  # noqa: ANN003, ANN201
     spec = qa.DirectiveSpec(source="city_pc", number="2345/UBND-VP", issued_on=clock.today(),
                             summary="Về báo cáo quý IV")
-    return qa.quick_assign(session, actor, spec, T.NewTask(title="Tổng kết cải cách hành chính", deadline=day(7),
-                                                           priority="urgent", **task),
-                           qa.preset_ids(session, actor, preset))
+    return qa.do_quick_assign(session, actor, spec, T.NewTask(title="Tổng kết cải cách hành chính", deadline=day(7),
+                                                              priority="urgent", **task),
+                              qa.preset_ids(session, actor, preset))
 
 
 @pytest.mark.parametrize(("preset", "n", "kinds"), [
@@ -647,14 +647,14 @@ def test_the_special_zone_is_with_the_communes(session: Session, cast: Cast) -> 
 
 def test_a_ward_chairman_quick_assigns_to_his_divisions_only(session: Session, cast: Cast) -> None:
     divisions = [t.id for t in qa.targets(session, cast.ct)]
-    directive, ids = qa.quick_assign(session, cast.ct, qa.DirectiveSpec(source="unit", number="12/KH-UBND"),
-                                     T.NewTask(title="Kế hoạch tháng"), divisions)
+    directive, ids = qa.do_quick_assign(session, cast.ct, qa.DirectiveSpec(source="unit", number="12/KH-UBND"),
+                                        T.NewTask(title="Kế hoạch tháng"), divisions)
     assert len(ids) == 3 and directive.unit_id == cast.ct.unit_id
     assert qa.preset_ids(session, cast.ct, "wards") == []
-    err = refused(session, qa.quick_assign, cast.ct, qa.DirectiveSpec(source="unit"), T.NewTask(title="x"),
+    err = refused(session, qa.do_quick_assign, cast.ct, qa.DirectiveSpec(source="unit"), T.NewTask(title="x"),
                   qa.preset_ids(session, cast.chutich, "wards"))
     assert err.key == "task.error.target"
-    err = refused(session, qa.quick_assign, cast.ct, qa.DirectiveSpec(source="unit"), T.NewTask(title="x"),
+    err = refused(session, qa.do_quick_assign, cast.ct, qa.DirectiveSpec(source="unit"), T.NewTask(title="x"),
                   [*divisions, unit(session, "25813-P1").id])
     assert err.key == "task.error.target"
 
@@ -667,7 +667,7 @@ def test_a_ward_chairman_quick_assigns_to_his_divisions_only(session: Session, c
 def test_quick_assignment_is_validated(session: Session, cast: Cast, directive: qa.DirectiveSpec, units: str,
                                        key: str) -> None:
     ids = qa.preset_ids(session, cast.chutich, units) if units else []
-    assert refused(session, qa.quick_assign, cast.chutich, directive, T.NewTask(title="x"), ids).key == key
+    assert refused(session, qa.do_quick_assign, cast.chutich, directive, T.NewTask(title="x"), ids).key == key
     with pytest.raises(Invalid):
         qa.preset_ids(session, cast.chutich, "everyone")
 
@@ -677,7 +677,7 @@ def test_quick_assignment_to_a_unit_without_a_head_creates_nothing(session: Sess
     bencat_head.active = False
     session.add(bencat_head)
     session.flush()
-    err = refused(session, qa.quick_assign, cast.chutich, qa.DirectiveSpec(source="city_pc"), T.NewTask(title="x"),
+    err = refused(session, qa.do_quick_assign, cast.chutich, qa.DirectiveSpec(source="city_pc"), T.NewTask(title="x"),
                   qa.preset_ids(session, cast.chutich, "wards"))
     assert err.key == "task.error.no_head" and err.params["unit"] == "Phường Bến Cát"
 
@@ -725,7 +725,7 @@ def test_single_and_quick_assignment_write_the_same_things(session: Session, cas
     start = counted()
     single = new_task(session, cast)
     middle = counted()
-    _directive, [fanned] = qa.quick_assign(
+    _directive, [fanned] = qa.do_quick_assign(
         session, cast.chutich, qa.DirectiveSpec(source="city_pc", number="12/UBND-VP"),
         T.NewTask(title="Rà soát", deadline=day(10)), [unit(session, BENTHANH).id])
     assert _footprint(session, single.id) == _footprint(session, fanned)

@@ -36,7 +36,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     from govhub.demo.city import seed_demo
     from govhub.migrations import upgrade
     from govhub.models import Official
-    from govhub.services.identity.auth import start_session
+    from govhub.services.identity.auth import do_start_session
     from tests.netkit import free_port
     from tests.pushkit import ROOT, start_backend, stop, wait_up
 
@@ -50,7 +50,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         session.commit()
         for username in ("ct.saigon", "cv.saigon", "chutich"):
             person = session.exec(select(Official).where(Official.username == username)).one()
-            cookies[username] = start_session(session, person, client_ip="127.0.0.1")
+            cookies[username] = do_start_session(session, person, client_ip="127.0.0.1")
             names[username] = person.full_name
         session.commit()
     engine.dispose()

@@ -33,7 +33,7 @@ from govhub.services.core.errors import GovHubError, NotFound
 from govhub.services.documents import workflow as D
 from govhub.services.messaging import conversations as messages
 from govhub.services.org import directory
-from govhub.services.org.directory_import import import_csv
+from govhub.services.org.directory_import import do_import_csv
 from govhub.services.tasks import access as task_rules
 
 # The cross-section: the city, two departments and three wards, with all their divisions.
@@ -378,8 +378,8 @@ def test_directory_edits(session: Session, data: st.DataObject) -> None:
         allowed = may_edit_entry(w, a, t, active) and may_give_post(w, a, t, t.unit, position)
         step = session.begin_nested()
         try:
-            directory.update_contact(session, actor, target.id, version=target.version, full_name=target.full_name,
-                                     phone=target.phone, email=target.email, position_id=position)
+            directory.do_update_contact(session, actor, target.id, version=target.version, full_name=target.full_name,
+                                        phone=target.phone, email=target.email, position_id=position)
             done = True
         except GovHubError:
             done = False
@@ -396,7 +396,7 @@ def test_directory_edits(session: Session, data: st.DataObject) -> None:
             code = session.get(Unit, unit).code
             text = "username,full_name,unit_code,position_code\n" \
                    f"{target.username},{target.full_name},{code},{w.positions[position].code}\n"
-            done = import_csv(session, actor, text).ok
+            done = do_import_csv(session, actor, text).ok
         except GovHubError:
             done = False
         finally:

@@ -14,7 +14,6 @@ from govhub.auth.oidc import get_client
 from govhub.config import get_settings
 from govhub.db import session_scope
 from govhub.routes import safe_next
-from govhub.services.core import audit
 from govhub.services.identity import auth
 
 MAX_FORM_BYTES = 8192
@@ -46,8 +45,9 @@ def secure_cookies(request: Request) -> bool:
 def audit_refusal(request: Request, reason: str, **detail: object) -> None:
     """One audit row for a refused request: what, from where (the caller runs it off the event loop)."""
     with session_scope() as session:
-        audit.record(session, "auth.refused", detail={"reason": reason, "path": request.url.path, **detail},
-                     client_ip=client_ip(request))
+        auth.do_record_refusal(session, "auth.refused", anonymous=True,
+                               detail={"reason": reason, "path": request.url.path, **detail},
+                               client_ip=client_ip(request))
 
 
 def same_origin(request: Request) -> bool:
@@ -78,7 +78,7 @@ async def sign_in(request: Request) -> Response:
 
     def work() -> auth.SignInResult:
         with session_scope() as session:
-            return auth.sign_in(session, username, password, client_ip=ip, user_agent=agent)
+            return auth.do_sign_in(session, username, password, client_ip=ip, user_agent=agent)
 
     result = await asyncio.to_thread(work)
     if result.token is None:
@@ -103,7 +103,7 @@ async def sign_out(request: Request) -> Response:
         with session_scope() as session:
             sso = store.sso_session_for(session, token)
             hint = sso.id_token if sso is not None else None
-            auth.sign_out(session, token, client_ip=ip)
+            auth.do_sign_out(session, token, client_ip=ip)
         client = get_client()
         if hint is None or client is None or not get_settings().oidc_end_provider_session:
             return None

@@ -4,32 +4,24 @@ access decided by the documents service); anyone else gets "not found". Never a 
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from govhub.api.downloads import file_headers
 from govhub.api.ids import path_id
 from govhub.db import session_scope
-from govhub.services.core import audit
 from govhub.services.core.errors import NotFound
 from govhub.services.documents import workflow as documents
-from govhub.services.identity.auth import COOKIE_NAME, official_for_token
+from govhub.services.identity.auth import COOKIE_NAME, do_record_refusal, official_for_token
 
 
 def _audit_refusal(token: str | None, file_id: int, ip: str) -> None:
     """A signed-in official asked for a file they may not see: who, which, from where."""
     with session_scope() as session:
-        actor = official_for_token(session, token)
-        if actor is not None:
-            audit.record(session, "access.refused", actor_id=actor.id, object_type="doc_file", object_id=file_id,
-                         detail={"route": "/files"}, client_ip=ip)
-
-
-def _disposition(kind: str, name: str) -> str:
-    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+        do_record_refusal(session, "access.refused", token=token, object_type="doc_file", object_id=file_id,
+                          detail={"route": "/files"}, client_ip=ip)
 
 
 async def download(request: Request) -> Response:
@@ -57,11 +49,7 @@ async def download(request: Request) -> Response:
         return PlainTextResponse("not found", status_code=404)
     name, mime, data = found
     inline = request.query_params.get("inline") == "1" and mime == "application/pdf"
-    return Response(data, media_type=mime, headers={
-        "content-disposition": _disposition("inline" if inline else "attachment", name),
-        "cache-control": "private, no-store",
-        "x-content-type-options": "nosniff",
-    })
+    return Response(data, media_type=mime, headers=file_headers(name, inline=inline))
 
 
 routes = [Route("/files/{file_id}", download, methods=["GET"])]

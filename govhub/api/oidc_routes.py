@@ -19,9 +19,8 @@ from govhub.auth.oidc import OidcError, get_client
 from govhub.config import get_settings
 from govhub.db import session_scope
 from govhub.routes import NOT_REGISTERED, safe_next
-from govhub.services.core import audit
 from govhub.services.identity import auth
-from govhub.services.identity.sso import LinkPolicy, link_official
+from govhub.services.identity.sso import LinkPolicy, do_link_official
 
 log = logging.getLogger("govhub.oidc")
 STATE_COOKIE = "govhub_oidc_state"
@@ -47,7 +46,8 @@ def _clear_state(response: Response, request: Request) -> Response:
 def _audit_refusal(reason: str, ip: str, **detail: object) -> None:
     log.info("single sign-on refused: %s %s", reason, detail)
     with session_scope() as session:
-        audit.record(session, "auth.sso_refused", detail={"reason": reason, **detail}, client_ip=ip)
+        auth.do_record_refusal(session, "auth.sso_refused", anonymous=True, detail={"reason": reason, **detail},
+                               client_ip=ip)
 
 
 async def start(request: Request) -> Response:
@@ -62,7 +62,8 @@ async def start(request: Request) -> Response:
     def work() -> tuple[str, str] | None:
         with session_scope() as session:
             if store.recent_starts(session, ip, settings.oidc_login_minutes) >= MAX_STARTS_PER_IP:
-                audit.record(session, "auth.sso_refused", detail={"reason": "too_many_starts"}, client_ip=ip)
+                auth.do_record_refusal(session, "auth.sso_refused", anonymous=True,
+                                       detail={"reason": "too_many_starts"}, client_ip=ip)
                 return None
         req = client.new_request(callback)
         with session_scope() as session:
@@ -135,13 +136,13 @@ async def callback(request: Request) -> Response:
 
     def sign_in() -> tuple[str | None, str]:
         with session_scope() as session:
-            linked = link_official(session, client.issuer, claims, policy)
+            linked = do_link_official(session, client.issuer, claims, policy)
             if linked.official is None:
-                audit.record(session, "auth.sso_not_registered", client_ip=ip,
-                             detail={"reason": linked.reason, "sub": str(claims.get("sub"))[:255],
-                                     policy.claim: str(claims.get(policy.claim, ""))[:200]})
+                auth.do_record_refusal(session, "auth.sso_not_registered", anonymous=True, client_ip=ip,
+                                       detail={"reason": linked.reason, "sub": str(claims.get("sub"))[:255],
+                                               policy.claim: str(claims.get(policy.claim, ""))[:200]})
                 return None, linked.reason
-            token = auth.start_session(session, linked.official, client_ip=ip, user_agent=agent, method="oidc")
+            token = auth.do_start_session(session, linked.official, client_ip=ip, user_agent=agent, method="oidc")
             store.remember_sso_session(session, token, issuer=client.issuer, subject=str(claims["sub"]),
                                        id_token=tokens["id_token"], provider_sid=str(claims.get("sid") or ""))
             return token, ""

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from govhub.api.security import frontend_build_dir
+from govhub.realtime.reflex_adapter import frontend_build_dir
 from govhub.release import release_id
 
 

@@ -154,20 +154,11 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped_send)
 
 
-def frontend_build_dir() -> Path:
-    """Where Reflex's production build keeps the pages it serves."""
-    from reflex.utils import prerequisites
-    from reflex_base import constants
-    from reflex_base.config import get_config
-
-    static = prerequisites.get_web_dir() / constants.Dirs.STATIC / get_config().frontend_path.strip("/")
-    return static.resolve()
-
-
 def security_headers(app: ASGIApp) -> ASGIApp:
     """The middleware as Reflex's ``api_transformer`` wants it, configured from settings and the build."""
     from govhub.auth.oidc import get_client
     from govhub.config import get_settings
+    from govhub.realtime.reflex_adapter import frontend_build_dir
 
     def form_targets() -> list[str]:
         # Sign-out is a form POST answered by a redirect to the provider's end-session page.

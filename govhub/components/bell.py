@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from govhub import styles
 from govhub.components.i18n import t
 from govhub.components.plain_button import plain_button
 from govhub.services.messaging.bell import BellItem
@@ -17,7 +18,7 @@ def _item(item: BellItem) -> rx.Component:
         rx.hstack(
             rx.cond(item.read, rx.box(width="8px", min_width="8px"),
                     rx.box(width="8px", min_width="8px", height="8px", border_radius="50%",
-                           background=rx.color("indigo", 9), margin_top="6px")),
+                           background=styles.ACCENT, margin_top="6px")),
             rx.vstack(rx.text(item.text, size="2", weight=rx.cond(item.read, "regular", "medium")),
                       rx.text(item.at, size="1", color_scheme="gray"), spacing="0", min_width="0"),
             align="start", spacing="2",
@@ -27,7 +28,7 @@ def _item(item: BellItem) -> rx.Component:
         border_radius="var(--radius-2)",
         class_name="bell-item",
         style={"display": "block", "width": "100%"},
-        _hover={"background": rx.color("gray", 3)},
+        _hover={"background": styles.SURFACE_HOVER},
     ))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from govhub import styles
 from govhub.components.i18n import t
 from govhub.components.plain_button import plain_button
 from govhub.services.org.directory import OfficialCard
@@ -41,14 +42,14 @@ def official_row(card: OfficialCard) -> rx.Component:
         align="center",
         spacing="3",
         width="100%",
-        border_bottom=f"1px solid {rx.color('gray', 3)}",
-        _hover={"background": rx.color("gray", 2)},
+        border_bottom=styles.border(styles.LINE_FAINT),
+        _hover={"background": styles.SURFACE_SUBTLE},
         class_name="official-row",
     )
 
 
 def _line(icon: str, text: rx.Var, href: rx.Var | None = None) -> rx.Component:
-    body = rx.hstack(rx.icon(icon, size=16, color=rx.color("gray", 10)), rx.text(text, size="2"), align="center",
+    body = rx.hstack(rx.icon(icon, size=16, color=styles.MUTED_ICON), rx.text(text, size="2"), align="center",
                      spacing="2")
     return rx.cond(text != "", rx.link(body, href=href) if href is not None else body)
 

@@ -5,7 +5,6 @@ browser as a script to eval, which the page's Content-Security-Policy refuses, s
 from __future__ import annotations
 
 import reflex as rx
-from reflex.utils.imports import ImportVar
 from reflex.vars import VarData
 
 from govhub.state.base import AppState
@@ -25,8 +24,8 @@ class NoticeToaster(rx.Fragment):
     const show = notice.level === "error" ? toast.error : toast.success;
     show(notice.text, {{position: "top-center", closeButton: true}});
 }}, [{notice!s}?.id])"""
-        imports = VarData(imports={"react": [ImportVar(tag="useEffect")],
-                                   "sonner": [ImportVar(tag="toast", install=False)]})
+        imports = VarData(imports={"react": [rx.ImportVar(tag="useEffect")],
+                                   "sonner": [rx.ImportVar(tag="toast", install=False)]})
         return [rx.Var(_js_expr=code, _var_data=VarData.merge(notice._get_all_var_data(), imports))]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.bell import bell
 from govhub.components.i18n import t
 from govhub.components.native_form import native_form
@@ -29,11 +29,11 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(routes.HOME, "nav.home", "inbox"),
     NavItem(routes.FOLLOW_UP, "nav.follow_up", "list-checks"),
-    NavItem("/documents", "nav.documents", "file-text"),
+    NavItem(routes.DOCUMENTS, "nav.documents", "file-text"),
     NavItem(routes.ASSIGN, "nav.assign", "send", leaders_only=True),
     NavItem(routes.OVERSIGHT, "nav.oversight", "chart-column", leaders_only=True),
     NavItem(routes.DIRECTORY, "nav.directory", "book-user"),
-    NavItem("/messages", "nav.messages", "messages-square"),
+    NavItem(routes.MESSAGES, "nav.messages", "messages-square"),
 ]
 
 
@@ -59,9 +59,9 @@ def _side_link(item: NavItem) -> rx.Component:
         weight=rx.cond(current, "bold", "regular"),
         padding="8px 12px",
         border_radius="var(--radius-3)",
-        background=rx.cond(current, rx.color("indigo", 3), "transparent"),
+        background=rx.cond(current, styles.ACCENT_SOFT, "transparent"),
         width="100%",
-        _hover={"background": rx.color("gray", 3)},
+        _hover={"background": styles.SURFACE_HOVER},
     ))
 
 
@@ -71,7 +71,7 @@ def _bottom_link(item: NavItem) -> rx.Component:
         rx.vstack(rx.icon(item.icon, size=22), rx.text(t(item.label_key), size="1"), align="center", spacing="1"),
         href=item.route,
         underline="none",
-        color=rx.cond(current, rx.color("indigo", 11), rx.color("gray", 11)),
+        color=rx.cond(current, styles.ACCENT_TEXT, styles.MUTED_TEXT),
         flex="1",
         padding_y="6px",
     ))
@@ -101,7 +101,7 @@ def sign_out_button(full_width: bool = False) -> rx.Component:
 
 def brand() -> rx.Component:
     return rx.hstack(
-        rx.center(rx.icon("landmark", size=20, color="white"), background=rx.color("indigo", 9), width="34px",
+        rx.center(rx.icon("landmark", size=20, color="white"), background=styles.ACCENT, width="34px",
                   height="34px", border_radius="var(--radius-3)"),
         rx.vstack(rx.text("GovHub", weight="bold", size="4", line_height="1.1"),
                   rx.text(t("app.city"), size="1", color_scheme="gray", line_height="1.2"), spacing="0"),
@@ -143,8 +143,8 @@ def sidebar() -> rx.Component:
         top="0",
         padding="16px",
         spacing="3",
-        border_right=f"1px solid {rx.color('gray', 5)}",
-        background=rx.color("gray", 1),
+        border_right=styles.border(styles.LINE_BAR),
+        background=styles.SURFACE,
     )
 
 
@@ -166,8 +166,8 @@ def top_bar() -> rx.Component:
         display=["flex", "flex", "none"],
         align="center",
         padding="10px 14px",
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
-        background=rx.color("gray", 1),
+        border_bottom=styles.border(styles.LINE_BAR),
+        background=styles.SURFACE,
         position="sticky",
         top="0",
         z_index="10",
@@ -201,8 +201,8 @@ def bottom_bar() -> rx.Component:
         bottom="0",
         left="0",
         right="0",
-        background=rx.color("gray", 1),
-        border_top=f"1px solid {rx.color('gray', 5)}",
+        background=styles.SURFACE,
+        border_top=styles.border(styles.LINE_BAR),
         z_index="10",
         spacing="0",
     )

@@ -33,7 +33,7 @@ from govhub.services.core.text import fold
 from govhub.services.tasks import actions as T
 from govhub.services.tasks import tally
 from govhub.services.tasks.access import unit_head
-from govhub.services.tasks.quick_assign import DirectiveSpec, preset_ids, quick_assign
+from govhub.services.tasks.quick_assign import DirectiveSpec, do_quick_assign, preset_ids
 
 # --------------------------------------------------------------------------------------------------------------
 # The demo story
@@ -142,9 +142,8 @@ class _Story:
     def fan_out(self, who: str, preset: str, spec: DirectiveSpec, title: str, deadline: int,
                 priority: str = "normal", content: str = "") -> list[int]:
         actor = self.p[who]
-        _, ids = quick_assign(self.s, actor, spec, T.NewTask(title=title, content=content, deadline=self.day(deadline),
-                                                              priority=priority),
-                              preset_ids(self.s, actor, preset))
+        task = T.NewTask(title=title, content=content, deadline=self.day(deadline), priority=priority)
+        _, ids = do_quick_assign(self.s, actor, spec, task, preset_ids(self.s, actor, preset))
         return ids
 
 
@@ -760,5 +759,5 @@ def seed_scale_tasks(session: Session, tasks: int, *, progress: Callable[[str], 
         if writer.flush_if_full() and progress:
             progress(f"  {added:,} tasks ({time.perf_counter() - started:.0f} s)")
     writer.finish()
-    tally.rebuild(session)  # the rows above bypassed the services: recount the oversight counters from the tasks
+    tally.do_rebuild(session)  # the rows above bypassed the services: recount the oversight counters from the tasks
     return added

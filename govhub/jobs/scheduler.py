@@ -101,16 +101,15 @@ def build(leadership: Leadership) -> AsyncIOScheduler:
     hour, _, minute = settings.digest_time.partition(":")
     scheduler = AsyncIOScheduler(timezone=zone, job_defaults={"coalesce": True, "max_instances": 1,
                                                               "misfire_grace_time": 3600})
-    scheduler.add_job(_job(leadership, "deadlines", reminders.run_deadline_reminders),
+    scheduler.add_job(_job(leadership, "deadlines", reminders.do_send_deadline_reminders),
                       IntervalTrigger(minutes=15, timezone=zone), id="deadlines", next_run_time=None)
-    scheduler.add_job(_job(leadership, "digest", reminders.run_digest),
+    scheduler.add_job(_job(leadership, "digest", reminders.do_send_digests),
                       CronTrigger(hour=int(hour), minute=int(minute or 0), timezone=zone), id="digest")
-    scheduler.add_job(_job(leadership, "personal", reminders.run_personal), IntervalTrigger(minutes=1, timezone=zone),
-                      id="personal")
-    scheduler.add_job(_job(leadership, "outbox", lambda s: mail.drain(s)[0]), IntervalTrigger(seconds=30,
-                                                                                               timezone=zone),
-                      id="outbox")
-    scheduler.add_job(_job(leadership, "pending_uploads", messages.sweep_pending),
+    scheduler.add_job(_job(leadership, "personal", reminders.do_send_personal_reminders),
+                      IntervalTrigger(minutes=1, timezone=zone), id="personal")
+    scheduler.add_job(_job(leadership, "outbox", lambda s: mail.do_send_outbox(s)[0]),
+                      IntervalTrigger(seconds=30, timezone=zone), id="outbox")
+    scheduler.add_job(_job(leadership, "pending_uploads", messages.do_sweep_pending),
                       IntervalTrigger(hours=1, timezone=zone), id="pending_uploads")
     scheduler.add_job(leadership.claim, IntervalTrigger(seconds=60, timezone=zone), id="leadership")
     return scheduler

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
 from govhub.components.task_bits import priority_options, source_text
@@ -32,7 +32,7 @@ def _unit(unit: TargetUnit) -> rx.Component:
         width="100%",
         cursor="pointer",
         class_name="target-unit",
-        _hover={"background": rx.color("gray", 3)},
+        _hover={"background": styles.SURFACE_HOVER},
     )
 
 

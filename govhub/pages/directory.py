@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.contact import contact_dialog, official_row
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
@@ -27,17 +27,17 @@ def unit_link(unit: UnitRow) -> rx.Component:
         rx.hstack(
             rx.text(unit.name, size="2", weight="medium", flex="1", min_width="0"),
             rx.cond(unit.officials > 0, rx.text(unit.officials, size="1", color_scheme="gray")),
-            rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
+            rx.icon("chevron-right", size=14, color=styles.FAINT_ICON),
             align="center",
             width="100%",
         ),
-        href="/directory/unit/" + unit.id.to_string(),
+        href=routes.unit_url(unit.id),
         underline="none",
         color_scheme="gray",
         high_contrast=True,
         padding="8px 10px",
         border_radius="var(--radius-2)",
-        _hover={"background": rx.color("gray", 3)},
+        _hover={"background": styles.SURFACE_HOVER},
         width="100%",
     )
 
@@ -162,7 +162,7 @@ def _unit_body() -> rx.Component:
             rx.link(t("directory.title"), href=routes.DIRECTORY, size="2"),
             rx.foreach(u.breadcrumb, lambda b: rx.hstack(
                 rx.text("/", size="2", color_scheme="gray"),
-                rx.link(b.name, href="/directory/unit/" + b.id.to_string(), size="2"), spacing="2")),
+                rx.link(b.name, href=routes.unit_url(b.id), size="2"), spacing="2")),
             wrap="wrap",
             spacing="2",
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.shell import app_page, page_title
 from govhub.state.base import AppState
@@ -48,15 +48,15 @@ def _form() -> rx.Component:
     return rx.vstack(
         rx.text(t("import.help"), size="2"),
         rx.el.pre(SAMPLE, style={"whiteSpace": "pre-wrap", "wordBreak": "break-all", "fontSize": "12px",
-                                 "background": rx.color("gray", 3), "padding": "10px", "borderRadius": "6px",
+                                 "background": styles.SURFACE_HOVER, "padding": "10px", "borderRadius": "6px",
                                  "width": "100%", "margin": "0"}),
         rx.upload.root(
-            rx.vstack(rx.icon("file-up", size=28, color=rx.color("indigo", 10)),
+            rx.vstack(rx.icon("file-up", size=28, color=styles.ACCENT_ICON),
                       rx.text(t("import.drop"), size="2", text_align="center"), align="center", spacing="2"),
             id=UPLOAD_ID,
             accept={"text/csv": [".csv"]},
             max_files=1,
-            border=f"1px dashed {rx.color('gray', 8)}",
+            border=styles.border(styles.LINE_DROP, "dashed"),
             border_radius="var(--radius-3)",
             padding="20px",
             width="100%",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.plain_button import plain_button
 from govhub.components.server_link import server_link
@@ -16,9 +17,6 @@ from govhub.services.documents.workflow import BOXES, DocRow, FileRow, HistoryEn
 from govhub.state.base import AppState
 from govhub.state.documents import DocumentsState, DocumentState, RouteAdminState
 
-DOCUMENTS = "/documents"
-DOCUMENT = "/documents/[doc_id]"
-ADMIN_ROUTES = "/admin/routes"
 STATE_COLORS = {"draft": "gray", "in_route": "blue", "returned": "orange", "issued": "green"}
 STEP_COLORS = {"waiting": "gray", "pending": "amber", "done": "green", "skipped": "gray", "returned": "orange",
                "void": "gray"}
@@ -62,9 +60,9 @@ def _doc_card(row: DocRow) -> rx.Component:
                       rx.text(row.when, size="1", color_scheme="gray"), width="100%", wrap="wrap"),
             spacing="1", width="100%",
         ),
-        href="/documents/" + row.id.to_string(), underline="none", color_scheme="gray", high_contrast=True,
-        padding="12px", border_bottom=f"1px solid {rx.color('gray', 4)}", display="block", class_name="doc-item",
-        _hover={"background": rx.color("gray", 2)},
+        href=routes.document_url(row.id), underline="none", color_scheme="gray", high_contrast=True,
+        padding="12px", border_bottom=styles.border(styles.LINE), display="block", class_name="doc-item",
+        _hover={"background": styles.SURFACE_SUBTLE},
     )
 
 
@@ -73,7 +71,7 @@ def _doc_row(row: DocRow) -> rx.Component:
         rx.table.cell(rx.cond(row.symbol != "", rx.text(row.symbol, weight="medium", size="2"),
                               state_badge(row.state))),
         rx.table.cell(rx.text(type_text(row.doc_type), size="2", color_scheme="indigo")),
-        rx.table.cell(rx.link(row.summary, href="/documents/" + row.id.to_string(), weight="medium",
+        rx.table.cell(rx.link(row.summary, href=routes.document_url(row.id), weight="medium",
                               class_name="doc-item")),
         rx.table.cell(rx.text(row.author, size="2", color_scheme="gray")),
         rx.table.cell(rx.text(row.when, size="2")),
@@ -87,7 +85,7 @@ def _recipient(option: Option) -> rx.Component:
         rx.checkbox(checked=checked, on_change=lambda _v: DocumentsState.toggle_recipient(option.value)),
         rx.text(option.label, size="2"),
         display="flex", align_items="center", gap="var(--space-2)", padding="3px 6px", width="100%",
-        cursor="pointer", class_name="recipient-unit", _hover={"background": rx.color("gray", 3)},
+        cursor="pointer", class_name="recipient-unit", _hover={"background": styles.SURFACE_HOVER},
     )
 
 
@@ -164,7 +162,7 @@ def _doc_list() -> rx.Component:
     )
 
 
-@app_page(DOCUMENTS, on_load=[DocumentsState.load])
+@app_page(routes.DOCUMENTS, on_load=[DocumentsState.load])
 def documents_page() -> rx.Component:
     """My documents, those in progress, those my unit issued and those it received."""
     return rx.vstack(
@@ -172,7 +170,7 @@ def documents_page() -> rx.Component:
             rx.heading(t("doc.title"), size="6"), rx.spacer(),
             rx.cond(AppState.me.is_unit_admin,
                     rx.link(rx.button(rx.icon("route", size=16), t("doc.route.editor"), variant="soft",
-                                      color_scheme="gray"), href=ADMIN_ROUTES)),
+                                      color_scheme="gray"), href=routes.ADMIN_ROUTES)),
             rx.button(rx.icon("file-plus", size=16), t("doc.new"), on_click=DocumentsState.open_new, id="new-doc"),
             width="100%", align="center", wrap="wrap", spacing="2",
         ),
@@ -262,9 +260,9 @@ def _dialogs() -> rx.Component:
 
 
 def _file(f: FileRow) -> rx.Component:
-    link_style = {"font_size": "var(--font-size-2)", "color": rx.color("indigo", 11)}
+    link_style = {"font_size": "var(--font-size-2)", "color": styles.ACCENT_TEXT}
     return rx.hstack(
-        rx.icon(rx.cond(f.pdf, "file-text", "file"), size=18, color=rx.color("gray", 10), flex_shrink="0"),
+        rx.icon(rx.cond(f.pdf, "file-text", "file"), size=18, color=styles.MUTED_ICON, flex_shrink="0"),
         rx.vstack(
             rx.hstack(rx.text(f.name, weight="medium", size="2", word_break="break-all"),
                       rx.badge("v" + f.version.to_string(), variant="soft", color_scheme=rx.cond(f.latest, "indigo",
@@ -274,12 +272,12 @@ def _file(f: FileRow) -> rx.Component:
             rx.text(f.size, " · ", f.by, " · ", f.at, size="1", color_scheme="gray"),
             spacing="0", min_width="0", flex="1",
         ),
-        rx.cond(f.pdf, server_link(t("doc.file.preview"), href="/files/" + f.id.to_string() + "?inline=1",
+        rx.cond(f.pdf, server_link(t("doc.file.preview"), href=routes.file_url(f.id, inline=True),
                                    target="_blank", rel="noopener", style=link_style, class_name="file-preview")),
-        server_link(t("doc.file.download"), href="/files/" + f.id.to_string(), download=f.name, style=link_style,
+        server_link(t("doc.file.download"), href=routes.file_url(f.id), download=f.name, style=link_style,
                     class_name="file-download"),
         spacing="3", align="center", width="100%", padding_y="6px",
-        border_bottom=f"1px solid {rx.color('gray', 3)}",
+        border_bottom=styles.border(styles.LINE_FAINT),
     )
 
 
@@ -310,8 +308,8 @@ def _files() -> rx.Component:
 def _step(s: StepView) -> rx.Component:
     return rx.hstack(
         rx.center(s.stage.to_string(), width="24px", height="24px", border_radius="50%", flex_shrink="0",
-                  background=rx.color(rx.match(s.state, ("done", "green"), ("pending", "amber"),
-                                               ("returned", "orange"), "gray"), 4), font_size="12px"),
+                  background=styles.state_tint(rx.match(s.state, ("done", "green"), ("pending", "amber"),
+                                                       ("returned", "orange"), "gray")), font_size="12px"),
         rx.vstack(
             rx.hstack(rx.text(rx.cond(s.kind == "sign", t("doc.step.sign"), t("doc.step.review")), size="2",
                               weight="medium"),
@@ -343,7 +341,7 @@ def _route() -> rx.Component:
 
 def _history_entry(e: HistoryEntry) -> rx.Component:
     return rx.hstack(
-        rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("indigo", 9), margin_top="6px",
+        rx.box(width="8px", height="8px", border_radius="50%", background=styles.ACCENT, margin_top="6px",
                flex_shrink="0"),
         rx.vstack(
             rx.text(rx.text.strong(e.actor), " · ", rx.match(
@@ -359,7 +357,7 @@ def _history_entry(e: HistoryEntry) -> rx.Component:
 def _signature(s: SignatureRow) -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.icon(rx.cond(s.valid, "badge-check", "badge-x"), size=16,
-                          color=rx.cond(s.valid, rx.color("green", 10), rx.color("red", 10))),
+                          color=rx.cond(s.valid, styles.VALID, styles.INVALID)),
                   rx.text(s.who, weight="medium", size="2"), rx.text(s.at, size="1", color_scheme="gray"),
                   align="center", spacing="2", wrap="wrap"),
         rx.text("SHA-256 ", rx.code(s.sha256, size="1", word_break="break-all"), size="1", color_scheme="gray"),
@@ -370,7 +368,7 @@ def _signature(s: SignatureRow) -> rx.Component:
 def _doc_body() -> rx.Component:
     return rx.vstack(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), t("doc.back"), align="center", spacing="1"),
-                href=DOCUMENTS, size="2"),
+                href=routes.DOCUMENTS, size="2"),
         rx.hstack(rx.badge(type_text(D.doc_type), color_scheme="indigo"), state_badge(D.state),
                   rx.cond(D.symbol != "", rx.badge(D.symbol, color_scheme="green", variant="outline", size="2",
                                                    id="doc-symbol")),
@@ -385,7 +383,7 @@ def _doc_body() -> rx.Component:
             rx.cond(D.deadline != "", _fact("doc.field.deadline", D.deadline)),
             rx.cond(D.recipients.length() > 0, _fact("doc.field.recipients", D.recipients.join(", "))),
             rx.cond(D.directive_id > 0, _fact("doc.field.directive", rx.link(
-                t("doc.open_directive"), href="/directives/" + D.directive_id.to_string(), size="2"))),
+                t("doc.open_directive"), href=routes.directive_url(D.directive_id), size="2"))),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
         ), width="100%"),
         rx.grid(
@@ -404,7 +402,7 @@ def _doc_body() -> rx.Component:
     )
 
 
-@app_page(DOCUMENT, on_load=[DocumentState.load])
+@app_page(routes.DOCUMENT, on_load=[DocumentState.load])
 def document_page() -> rx.Component:
     """One document."""
     return rx.cond(
@@ -444,8 +442,8 @@ def _route_row(r: RouteRow) -> rx.Component:
         rx.icon("chevron-right", size=16),
         width="100%", align="center",
     ), padding="10px", class_name="route-item", style={"display": "block", "width": "100%"},
-        border_bottom=f"1px solid {rx.color('gray', 4)}", on_click=RouteAdminState.open_route(r.id),
-        _hover={"background": rx.color("gray", 2)})
+        border_bottom=styles.border(styles.LINE), on_click=RouteAdminState.open_route(r.id),
+        _hover={"background": styles.SURFACE_SUBTLE})
 
 
 def _new_route_form() -> rx.Component:
@@ -551,7 +549,7 @@ def _editor() -> rx.Component:
     )
 
 
-@app_page(ADMIN_ROUTES, on_load=[RouteAdminState.load])
+@app_page(routes.ADMIN_ROUTES, on_load=[RouteAdminState.load])
 def admin_routes_page() -> rx.Component:
     """The route template editor."""
     return rx.vstack(

@@ -16,8 +16,8 @@ from govhub.state.tasks import DirectiveState, FollowUpState
 def task_row(row: ChildRow, by_unit: bool = False) -> rx.Component:
     """A task as one row: title and unit (or, in a directive's matrix, just the unit), owner, status, deadline,
     progress."""
-    first = (rx.link(row.unit_name, href="/tasks/" + row.id.to_string(), weight="medium") if by_unit else
-             rx.vstack(rx.link(row.title, href="/tasks/" + row.id.to_string(), weight="medium",
+    first = (rx.link(row.unit_name, href=routes.task_url(row.id), weight="medium") if by_unit else
+             rx.vstack(rx.link(row.title, href=routes.task_url(row.id), weight="medium",
                                class_name="followup-task"),
                        rx.text(row.unit_name, size="1", color_scheme="gray"), spacing="0"))
     return rx.table.row(

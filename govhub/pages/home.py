@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.bell import pinned_news
 from govhub.components.i18n import t
 from govhub.components.plain_button import FOCUS_RING
@@ -20,7 +20,7 @@ KIND_ICONS = {"assigned": "inbox", "processing": "loader", "review": "clipboard-
 
 def _href(item: InboxItem) -> rx.Var:
     """A task's page, or a document's (document items carry task_id 0 and the document in ref_id)."""
-    return rx.cond(item.task_id == 0, "/documents/" + item.ref_id.to_string(), "/tasks/" + item.task_id.to_string())
+    return rx.cond(item.task_id == 0, routes.document_url(item.ref_id), routes.task_url(item.task_id))
 
 
 def _chip(label: rx.Var, count: rx.Var, active: rx.Var, on_click, icon: str, color: str = "indigo",
@@ -65,10 +65,10 @@ def _card(item: InboxItem) -> rx.Component:
         color_scheme="gray",
         high_contrast=True,
         padding="12px",
-        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        border_bottom=styles.border(styles.LINE),
         display="block",
         class_name="inbox-item",
-        _hover={"background": rx.color("gray", 2)},
+        _hover={"background": styles.SURFACE_SUBTLE},
         _focus_visible=FOCUS_RING,  # inside the card's edge, not cut off by it
     )
 
@@ -85,7 +85,7 @@ def _row(item: InboxItem) -> rx.Component:
 
 
 def _list() -> rx.Component:
-    empty = rx.center(rx.vstack(rx.icon("circle-check-big", size=32, color=rx.color("green", 9)),
+    empty = rx.center(rx.vstack(rx.icon("circle-check-big", size=32, color=styles.DONE),
                                 rx.text(t("inbox.empty"), color_scheme="gray"), align="center"), padding="32px")
     return rx.cond(
         InboxState.total == 0,

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.native_form import native_form
 from govhub.components.notice import notice_toaster
@@ -134,7 +134,7 @@ def login() -> rx.Component:
         notice_toaster(),
         min_height="100vh",
         padding="16px",
-        background=rx.color("gray", 2),
+        background=styles.SURFACE_SUBTLE,
     )
 
 
@@ -161,5 +161,5 @@ def not_registered() -> rx.Component:
         notice_toaster(),
         min_height="100vh",
         padding="16px",
-        background=rx.color("gray", 2),
+        background=styles.SURFACE_SUBTLE,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.plain_button import FOCUS_RING, plain_button
 from govhub.components.server_link import server_link
@@ -28,7 +29,7 @@ def _case_detail(sub_task: rx.Var[bool], unit: rx.Var[str], class_name: str) -> 
     return rx.hstack(
         rx.cond(sub_task, rx.badge(t("messages.sub_task"), size="1", color_scheme="indigo", variant="soft",
                                    flex_shrink="0", class_name="conv-sub-task")),
-        rx.icon("building-2", size=12, color=rx.color("gray", 9), flex_shrink="0"),
+        rx.icon("building-2", size=12, color=styles.FAINT_ICON, flex_shrink="0"),
         rx.text(unit, size="1", color_scheme="gray", min_width="0", overflow="hidden", text_overflow="ellipsis",
                 white_space="nowrap", title=unit, class_name="conv-unit"),
         spacing="1", align="center", min_width="0", max_width="100%", class_name=class_name,
@@ -39,7 +40,7 @@ def _conv_row(c: ConversationRow) -> rx.Component:
     current = S.conv_id == c.id
     return rx.link(
         rx.hstack(
-            rx.match(c.kind, *[(k, rx.icon(i, size=16, color=rx.color("gray", 10))) for k, i in KIND_ICONS.items()],
+            rx.match(c.kind, *[(k, rx.icon(i, size=16, color=styles.MUTED_ICON)) for k, i in KIND_ICONS.items()],
                      rx.icon("message-square", size=16)),
             rx.vstack(rx.text(c.title, size="2", weight=rx.cond(c.unread > 0, "bold", "medium"), title=c.title,
                               style=TWO_LINES, class_name="conv-title"),
@@ -49,16 +50,16 @@ def _conv_row(c: ConversationRow) -> rx.Component:
                                            class_name="conv-unread")),
             align="center", spacing="2", width="100%",
         ),
-        href="/messages/" + c.id.to_string(),
+        href=routes.conversation_url(c.id),
         underline="none",
         color_scheme="gray",
         high_contrast=True,
         display="block",
         padding="10px 12px",
-        border_bottom=f"1px solid {rx.color('gray', 4)}",
-        background=rx.cond(current, rx.color("indigo", 3), "transparent"),
+        border_bottom=styles.border(styles.LINE),
+        background=rx.cond(current, styles.ACCENT_SOFT, "transparent"),
         class_name="conv-row",
-        _hover={"background": rx.color("gray", 3)},
+        _hover={"background": styles.SURFACE_HOVER},
         _focus_visible=FOCUS_RING,  # inside the card's edge, not cut off by it
     )
 
@@ -107,8 +108,8 @@ def _attachment(a: AttachmentRow) -> rx.Component:
                   spacing="2", align="center", min_width="0"),
         href=a.url, download=a.name, title=a.name, class_name="attachment",
         display="block", max_width="100%", padding="6px 10px", border_radius="var(--radius-2)",
-        border=f"1px solid {rx.color('gray', 6)}", background=rx.color("gray", 1), color=rx.color("indigo", 11),
-        text_decoration="none", _hover={"background": rx.color("gray", 2)},
+        border=styles.border(styles.LINE_CONTROL), background=styles.SURFACE, color=styles.ACCENT_TEXT,
+        text_decoration="none", _hover={"background": styles.SURFACE_SUBTLE},
     )
 
 
@@ -147,8 +148,8 @@ def _message(m: MessageRow) -> rx.Component:
         max_width="85%",
         padding="8px 12px",
         border_radius="var(--radius-3)",
-        background=rx.cond(m.mine, rx.color("indigo", 3), rx.color("gray", 3)),
-        border=rx.cond(instruction, f"1px solid {rx.color('orange', 7)}", "1px solid transparent"),
+        background=rx.cond(m.mine, styles.ACCENT_SOFT, styles.SURFACE_HOVER),
+        border=rx.cond(instruction, styles.border(styles.INSTRUCTION_LINE), "1px solid transparent"),
         class_name="message",
     )
 
@@ -206,7 +207,7 @@ def _conversation(display: list[str] | str) -> rx.Component:
             rx.vstack(rx.heading(S.conv_title, size="4", id="conv-title", title=S.conv_title, style=TWO_LINES),
                       rx.cond(S.conv_unit != "", _case_detail(S.conv_sub_task, S.conv_unit, "conv-head-detail")),
                       rx.cond(S.conv_task > 0, rx.link(t("messages.open_task"),
-                                                       href="/tasks/" + S.conv_task.to_string(), size="1")),
+                                                       href=routes.task_url(S.conv_task), size="1")),
                       spacing="1", min_width="0", flex="1"),
             rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("messages.search"), type="search",
                      on_change=S.search.debounce(300), max_length=100, width=["100%", "100%", "220px"],
@@ -256,7 +257,7 @@ def _ack_person(p: AckPerson) -> rx.Component:
 def _person(p: PersonOption) -> rx.Component:
     return plain_button(rx.text(p.name, size="2", weight="medium"), rx.text(p.detail, size="1", color_scheme="gray"),
                         on_click=S.choose(p.id), padding="6px", class_name="person-option",
-                        style={"display": "block", "width": "100%"}, _hover={"background": rx.color("gray", 3)})
+                        style={"display": "block", "width": "100%"}, _hover={"background": styles.SURFACE_HOVER})
 
 
 def _news_unit(u: NewsTarget) -> rx.Component:
@@ -324,19 +325,19 @@ def _dialogs() -> rx.Component:
     )
 
 
-@app_page("/messages", on_load=[MessagesState.load])
+@app_page(routes.MESSAGES, on_load=[MessagesState.load])
 def messages_page() -> rx.Component:
     """My conversations."""
     return _page()
 
 
-@app_page("/messages/[conversation_id]", on_load=[MessagesState.load])
+@app_page(routes.CONVERSATION, on_load=[MessagesState.load])
 def conversation_page() -> rx.Component:
     """One conversation (and the list beside it on a desktop)."""
     return _page()
 
 
-@app_page("/messages/task/[task_id]", on_load=[MessagesState.load])
+@app_page(routes.TASK_GROUP, on_load=[MessagesState.load])
 def task_group_page() -> rx.Component:
     """A task's case group (opens it, then shows it)."""
     return _page()
@@ -344,7 +345,7 @@ def task_group_page() -> rx.Component:
 
 def _nothing_open() -> rx.Component:
     """Desktops, beside the list, until a conversation is chosen (no composer with nowhere to send)."""
-    return rx.card(rx.hstack(rx.icon("messages-square", size=18, color=rx.color("gray", 9)),
+    return rx.card(rx.hstack(rx.icon("messages-square", size=18, color=styles.FAINT_ICON),
                              rx.text(t("messages.pick"), size="2", color_scheme="gray"), align="center", spacing="2"),
                    flex="1", min_width="0", display=["none", "none", "block"], id="conv-none")
 

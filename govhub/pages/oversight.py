@@ -77,7 +77,7 @@ def _section(title_key: str, *children: rx.Component, id_: str = "") -> rx.Compo
 
 def _drill(row: UnitStat, status: str) -> rx.Var:
     source = rx.cond(S.source != "", "&source=" + S.source, "")
-    return "/oversight/unit/" + row.id.to_string() + "?status=" + status + "&period=" + S.period + source
+    return routes.oversight_unit_url(row.id) + "?status=" + status + "&period=" + S.period + source
 
 
 def _unit_row(row: UnitStat) -> rx.Component:
@@ -185,7 +185,7 @@ def _status_tabs() -> rx.Component:
 def oversight_unit_page() -> rx.Component:
     """One unit's tasks in one category."""
     back = rx.link(rx.hstack(rx.icon("arrow-left", size=16), t("oversight.back"), align="center", spacing="1"),
-                   href="/oversight?period=" + U.period + rx.cond(U.source != "", "&source=" + U.source, ""),
+                   href=routes.OVERSIGHT + "?period=" + U.period + rx.cond(U.source != "", "&source=" + U.source, ""),
                    size="2")
     return rx.vstack(
         back,

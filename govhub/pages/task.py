@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from govhub import routes
+from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.shell import app_page
 from govhub.components.task_bits import (
@@ -43,7 +43,7 @@ def _side_buttons() -> rx.Component:
     """Available to everyone who may see the task: its case group, and a personal reminder."""
     return rx.flex(
         rx.link(rx.button(rx.icon("messages-square", size=16), t("task.case_group"), variant="outline",
-                          color_scheme="gray"), href="/messages/task/" + T.id.to_string(), id="case-group"),
+                          color_scheme="gray"), href=routes.task_group_url(T.id), id="case-group"),
         rx.button(rx.icon("bell-plus", size=16), t("task.action.remind_me"), variant="outline", color_scheme="gray",
                   on_click=TaskState.open_dialog("remind_me"), id="action-remind_me"),
         wrap="wrap", spacing="2",
@@ -52,7 +52,7 @@ def _side_buttons() -> rx.Component:
 
 def _reminder(r: ReminderRow) -> rx.Component:
     return rx.hstack(
-        rx.icon("alarm-clock", size=14, flex_shrink="0", color=rx.color("indigo", 10)),
+        rx.icon("alarm-clock", size=14, flex_shrink="0", color=styles.ACCENT_ICON),
         rx.text(t("task.reminder_at", at=r.at), rx.cond(r.note != "", " — " + r.note, ""), size="2", min_width="0",
                 flex="1", overflow_wrap="anywhere"),
         rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="gray",
@@ -68,8 +68,8 @@ def _my_reminders() -> rx.Component:
         TaskState.reminders.length() > 0,
         rx.box(rx.vstack(rx.text(t("task.my_reminders"), size="1", color_scheme="gray"),
                          rx.foreach(TaskState.reminders, _reminder), spacing="1", width="100%"),
-               padding="8px 12px", border_radius="var(--radius-3)", background=rx.color("indigo", 2),
-               border=f"1px solid {rx.color('indigo', 5)}", width="100%", max_width="520px", id="my-reminders"),
+               padding="8px 12px", border_radius="var(--radius-3)", background=styles.ACCENT_SUBTLE,
+               border=styles.border(styles.ACCENT_LINE), width="100%", max_width="520px", id="my-reminders"),
     )
 
 
@@ -192,7 +192,7 @@ def _dialogs() -> rx.Component:
 
 def _child(row: ChildRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(row.unit_name, href="/tasks/" + row.id.to_string())),
+        rx.table.cell(rx.link(row.unit_name, href=routes.task_url(row.id))),
         rx.table.cell(row.owner_name),
         rx.table.cell(state_text(row.state)),
         rx.table.cell(rx.hstack(status_badge(row.status), due_badge(row.mark), spacing="1")),
@@ -202,7 +202,7 @@ def _child(row: ChildRow) -> rx.Component:
 
 def _timeline_entry(entry: TimelineEntry) -> rx.Component:
     return rx.hstack(
-        rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("indigo", 9), margin_top="6px",
+        rx.box(width="8px", height="8px", border_radius="50%", background=styles.ACCENT, margin_top="6px",
                flex_shrink="0"),
         rx.vstack(
             rx.text(rx.text.strong(entry.actor), " · ", rx.match(
@@ -229,7 +229,7 @@ def _body() -> rx.Component:
     return rx.vstack(
         rx.cond(T.parent_id > 0, rx.link(rx.hstack(rx.icon("corner-left-up", size=14), T.parent_title,
                                                    align="center", spacing="1"),
-                                         href="/tasks/" + T.parent_id.to_string(), size="2")),
+                                         href=routes.task_url(T.parent_id), size="2")),
         rx.hstack(priority_badge(T.priority), status_badge(T.status), due_badge(T.mark),
                   rx.badge(state_text(T.state), variant="outline", color_scheme="gray", id="task-state"),
                   wrap="wrap", spacing="2"),
@@ -247,7 +247,7 @@ def _body() -> rx.Component:
                 rx.cond(T.coordinators.length() > 0, _fact("task.field.coordinators", T.coordinators.join(", "))),
                 rx.cond(T.directive_id > 0, _fact("task.field.directive", rx.link(
                     rx.cond(T.directive_label != "", T.directive_label, T.directive_summary),
-                    href="/directives/" + T.directive_id.to_string(), size="2"))),
+                    href=routes.directive_url(T.directive_id), size="2"))),
                 columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
             ),
             width="100%",

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from govhub.db import session_scope
+from govhub.realtime import reflex_adapter
 from govhub.realtime.registry import get_registry
 from govhub.services.core import notifications
 from govhub.services.messaging import bell as push
@@ -42,13 +43,6 @@ def _start(ids: set[int]) -> None:
     task.add_done_callback(_pending.discard)
 
 
-async def _connected(token: str) -> bool:
-    manager = getattr(getattr(_app, "event_namespace", None), "_token_manager", None)
-    if manager is None:
-        return False
-    return await manager.is_token_connected(token)
-
-
 async def push_to(official_ids: set[int]) -> int:
     """Refresh the bell of every open tab of these officials; returns how many tabs were reached."""
     if _app is None or not official_ids:
@@ -67,7 +61,7 @@ async def push_to(official_ids: set[int]) -> int:
 
     async def one(official_id: int, token: str, locale: str) -> bool:
         async with gate:
-            if not await _connected(token):
+            if not await reflex_adapter.is_connected(_app, token):
                 await registry.forget(token)
                 return False
             unread, newest = summary.get(official_id, (0, []))
@@ -90,13 +84,11 @@ async def _push_delta(token: str, unread: int, newest: list, locale: str) -> Non
     without loading its state (the state catches up on its next refresh, which sets every bell var)."""
     from dataclasses import asdict
 
-    from reflex.state import StateUpdate
-
     from govhub.state.notifications import LIMIT, NotificationState
 
-    bell = {"unread_rx_state_": unread, "items_rx_state_": [asdict(push.render(n, locale)) for n in newest[:LIMIT]],
-            "live_rx_state_": max((n.id for n in newest), default=0)}
-    await _app.event_namespace.emit_update(StateUpdate(delta={NotificationState.get_full_name(): bell}), token)
+    await reflex_adapter.emit_vars(_app, token, NotificationState, {
+        "unread": unread, "items": [asdict(push.render(n, locale)) for n in newest[:LIMIT]],
+        "live": max((n.id for n in newest), default=0)})
 
 
 async def _push_state(token: str, official_id: int, unread: int, newest: list) -> None:

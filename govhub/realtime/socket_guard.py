@@ -2,11 +2,11 @@
 one connection may ask (a rate and a queue per connection; a closed connection's queue is dropped), and that an
 action the page sends twice (its key seen before: govhub/realtime/once.py) is applied once.
 
-This is the one place that reaches into Reflex's event namespace and event processor: Reflex's ``EventNamespace``
-receives each socket message inline (``on_event``) and hands it to the processor's queue, which runs one tab's
-events in order. ``install`` swaps in a subclass that meters ``on_event``; the processor's ``enqueue`` is wrapped
-to learn the future of each admitted event (so the queue length is known and can be dropped), and
-``_tasks`` (Reflex's running events) tells queued events from the one running."""
+Reflex's ``EventNamespace`` receives each socket message inline (``on_event``) and hands it to the processor's
+queue, which runs one tab's events in order. ``install`` swaps in a subclass that meters ``on_event``; the
+processor's ``enqueue`` is wrapped to learn the future of each admitted event (so the queue length is known and can
+be dropped), and the events Reflex is running tell queued events from the one running. What of this is Reflex's
+private API goes through ``reflex_adapter``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from reflex.app import App, EventNamespace
 from govhub.api.origins import own_origin
 from govhub.config import get_settings
 from govhub.realtime.once import get_once, valid_key
+from govhub.realtime.reflex_adapter import is_prod_mode, replace_event_namespace, running_events
 
 log = logging.getLogger("govhub.socket")
 ONCE_FIELD = "govhub_once"  # where the page puts each action's key (assets/govhub_resilience.jsx)
@@ -119,8 +120,7 @@ class GuardedEventNamespace(EventNamespace):
         return super().on_disconnect(sid)
 
     def _running(self, future: asyncio.Future) -> bool:
-        processor = self.app._event_processor
-        return processor is not None and getattr(future, "txid", None) in processor._tasks
+        return getattr(future, "txid", None) in running_events(self.app)
 
     async def _cut(self, sid: str, budget: Budget, reason: str) -> None:
         budget.closed = True
@@ -164,7 +164,6 @@ def _track_enqueue(processor: Any) -> None:  # noqa: ANN401  (Reflex's BaseState
 def _dev_origins() -> tuple[str, ...]:
     """In Reflex's development mode the page comes from Vite on another port (Reflex's ``deploy_url``)."""
     from reflex.config import get_config
-    from reflex.utils.exec import is_prod_mode
 
     from govhub.api.origins import origin_of
 
@@ -182,5 +181,4 @@ def install(app: App, limits: Limits | None = None) -> None:
         return
     app.sio.eio.cors_allowed_origins = origin_allowed
     guarded = GuardedEventNamespace(app.event_namespace.namespace, app, limits or Limits.from_settings())
-    app._event_namespace = guarded
-    app.sio.register_namespace(guarded)
+    replace_event_namespace(app, guarded)

@@ -26,10 +26,9 @@ from govhub.i18n import LOCALES, normalize_locale, translate
 from govhub.models import Official
 from govhub.realtime.registry import get_registry
 from govhub.routes import safe_next
-from govhub.services.core import audit
 from govhub.services.core.errors import GovHubError, Invalid, NotFound
-from govhub.services.identity.auth import COOKIE_NAME, official_for_token
-from govhub.services.identity.me import MeCard, me_card, set_locale
+from govhub.services.identity.auth import COOKIE_NAME, do_record_refusal, official_for_token
+from govhub.services.identity.me import MeCard, do_set_locale, me_card
 
 log = logging.getLogger("govhub.state")
 T = TypeVar("T")
@@ -238,7 +237,7 @@ class AppState(rx.State):
         if not self._token():
             return
         try:
-            await self._call(set_locale, locale)
+            await self._call(do_set_locale, locale)
         except NotSignedIn:
             return
         self.me.locale = locale
@@ -264,12 +263,8 @@ def _audit_refusal(actor_id: int | None, token: str | None, handler: str, client
     """Record that a signed-in official was refused something (who, what, from where; the row has the time): the
     official this event already found, else the session's (anonymous callers: nothing is recorded)."""
     with session_scope() as session:
-        if actor_id is None:
-            actor = official_for_token(session, token)
-            actor_id = actor.id if actor is not None else None
-        if actor_id is not None:
-            audit.record(session, "access.refused", actor_id=actor_id, detail={"handler": handler, **detail},
-                         client_ip=client_ip)
+        do_record_refusal(session, "access.refused", token=token, actor_id=actor_id,
+                          detail={"handler": handler, **detail}, client_ip=client_ip)
 
 
 # What a handler parameter annotated with one of these types may be (the browser may send anything).

@@ -154,7 +154,7 @@ class ContactState(AppState):
         }
         ip = self._client_ip()
         self.card = await self._call(
-            lambda s, a: directory.update_contact(s, a, oid, version=version, client_ip=ip, **fields))
+            lambda s, a: directory.do_update_contact(s, a, oid, version=version, client_ip=ip, **fields))
         self.editing = False
         return self._toast("success", self._t("directory.saved"))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from govhub.services.core.errors import Invalid
-from govhub.services.org.directory_import import MAX_BYTES, import_csv
+from govhub.services.org.directory_import import MAX_BYTES, do_import_csv
 from govhub.state.base import AppState, guarded
 
 
@@ -42,7 +42,7 @@ class ImportState(AppState):
         except UnicodeDecodeError as exc:
             raise Invalid("import.error.encoding") from exc
         ip = self._client_ip()
-        report = await self._call(lambda s, actor: import_csv(s, actor, text, client_ip=ip))
+        report = await self._call(lambda s, actor: do_import_csv(s, actor, text, client_ip=ip))
         self.done, self.created, self.updated = True, report.created, report.updated
         self.rejected = [RejectedLine(line=r.line, username=r.username, reason=self._t(r.reason))
                          for r in report.rejected]

@@ -8,24 +8,25 @@ import math
 
 import plotly.graph_objects as go
 
+from govhub import styles
 from govhub.services.oversight.dashboard import TrendPoint, UnitStat
 from govhub.services.oversight.geo import Ring
 
-COLORS = {"on_time": "#30A46C", "late": "#F76B15", "open": "#3E63DD", "overdue": "#E5484D"}
+COLORS = {"on_time": styles.ON_TIME, "late": styles.LATE, "open": styles.OPEN, "overdue": styles.OVERDUE}
 # A template of a few lines instead of Plotly's default (~6.6 KB on every update).
 SLIM = go.layout.Template(layout={
-    "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12, "color": "#1c2024"},
-    "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-    "xaxis": {"gridcolor": "#e8e8ec", "zerolinecolor": "#d9d9e0", "automargin": True},
-    "yaxis": {"gridcolor": "#e8e8ec", "zerolinecolor": "#d9d9e0", "automargin": True},
+    "font": {"family": styles.CHART_FONT, "size": 12, "color": styles.CHART_TEXT},
+    "paper_bgcolor": styles.CLEAR, "plot_bgcolor": styles.CLEAR,
+    "xaxis": {"gridcolor": styles.CHART_GRID, "zerolinecolor": styles.CHART_ZERO, "automargin": True},
+    "yaxis": {"gridcolor": styles.CHART_GRID, "zerolinecolor": styles.CHART_ZERO, "automargin": True},
     "hoverlabel": {"font": {"size": 12}},
 })
 CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 CATEGORIES = ("on_time", "late", "open", "overdue")
 # Overdue rate (reds) and completion rate (greens) in five classes; grey for units with no task.
-OVERDUE_BINS = ((0, "#fdf3f3"), (5, "#f9c6c6"), (15, "#f08b8b"), (30, "#e5484d"), (50, "#a4161a"))
-RATE_BINS = ((0, "#f1f8f4"), (25, "#c4e8d1"), (50, "#8dcea6"), (75, "#30a46c"), (90, "#18794e"))
-NO_DATA = "#e0e1e6"
+OVERDUE_BINS = styles.OVERDUE_SCALE
+RATE_BINS = styles.DONE_SCALE
+NO_DATA = styles.MAP_NO_DATA
 
 
 def _layout(height: int, **extra: object) -> dict:
@@ -68,7 +69,7 @@ def stacked_bars(rows: list[UnitStat], labels: dict[str, str], *, horizontal: bo
 def trend_lines(points: list[TrendPoint], labels: dict[str, str]) -> go.Figure:
     """Assigned, completed and became overdue, week by week."""
     weeks = [p.week for p in points]
-    spec = (("assigned", "#3E63DD"), ("completed", "#30A46C"), ("overdue", "#E5484D"))
+    spec = (("assigned", styles.OPEN), ("completed", styles.ON_TIME), ("overdue", styles.OVERDUE))
     traces = [go.Scatter(x=weeks, y=[getattr(p, key) for p in points], name=labels[key], mode="lines+markers",
                          line={"color": color, "width": 2}, marker={"size": 5}) for key, color in spec]
     return go.Figure(data=traces, layout=_layout(260, xaxis={"type": "category", "fixedrange": True},
@@ -137,7 +138,7 @@ def choropleth(rows: list[UnitStat], shapes: dict[str, list[Ring]], labels: dict
     for i, r in enumerate(drawn):
         xs, ys = _outline(placed[r.code])
         traces.append(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill[metric][i],
-                                 line={"color": "#ffffff", "width": 0.6}, hoveron="fills", name=hover[metric][i],
+                                 line={"color": styles.MAP_EDGE, "width": 0.6}, hoveron="fills", name=hover[metric][i],
                                  hoverinfo="name", showlegend=False))
     # Legend entries for the classes of both metrics; the buttons show one set.
     legend = []
@@ -164,7 +165,7 @@ def choropleth(rows: list[UnitStat], shapes: dict[str, list[Ring]], labels: dict
         yaxis={"visible": False, "fixedrange": True, "scaleanchor": "x",
                "scaleratio": 1 / math.cos(math.radians(lat))},
         margin={"l": 0, "r": 0, "t": 36, "b": 0},
-        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)",
+        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "bottom", "bgcolor": styles.CHART_LEGEND,
                 "font": {"size": 10}},
         updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
                       "active": 0 if metric == "overdue" else 1, "showactive": True, "buttons": buttons,

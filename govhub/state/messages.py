@@ -11,7 +11,7 @@ import reflex as rx
 
 from govhub.db import session_scope
 from govhub.models import Official
-from govhub.routes import conversation_url
+from govhub.routes import MESSAGES, conversation_url, task_group_url
 from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold
 from govhub.services.messaging import conversations as messages
@@ -97,7 +97,7 @@ class MessagesState(AppState):
         def work(session, actor):  # noqa: ANN001, ANN202
             conversation = messages.access_conversation(session, actor, cid)
             rows = messages.history(session, actor, cid)
-            messages.mark_read(session, actor, cid)
+            messages.do_mark_read(session, actor, cid)
             return (conversation.kind, messages.title_of(session, actor, conversation), conversation.task_id or 0,
                     messages.case_detail(session, conversation), rows,
                     messages.is_member(session, actor, conversation))
@@ -120,7 +120,7 @@ class MessagesState(AppState):
         again (unread counts, order), and the conversation this tab shows gets its new messages and is read. A tab
         on another page is left alone: the bell tells, and nothing is marked read unseen."""
         path = self.router.url.path.rstrip("/")
-        if path != "/messages" and not path.startswith("/messages/"):
+        if path != MESSAGES and not path.startswith(conversation_url("")):
             return
         cid, query, limit = self.conv_id, self.list_filter, self._list_limit
         showing = cid > 0 and conversation_url(cid) in links
@@ -134,7 +134,7 @@ class MessagesState(AppState):
                 rows = None
                 if showing:
                     rows = messages.history(session, actor, cid, after_id=since)
-                    messages.mark_read(session, actor, cid)
+                    messages.do_mark_read(session, actor, cid)
                 return rows, messages.conversations(session, actor, query, limit)
 
         rows, found = await asyncio.to_thread(work)
@@ -151,7 +151,7 @@ class MessagesState(AppState):
         self.may_broadcast = await self._call(messages.may_broadcast)
         tail = path.rsplit("/", 1)[-1]
         self.conv_id, self.rows, self.conv_title = 0, [], ""
-        if path.startswith("/messages/task/"):
+        if path.startswith(task_group_url("")):
             try:
                 tid = _as_id(tail)
                 conversation = await self._call(lambda s, a: messages.access_task_group(s, a, tid))
@@ -181,7 +181,7 @@ class MessagesState(AppState):
     @guarded
     async def back_to_list(self):
         """Phones: back to the list, at its own address (reloading the page then shows the list)."""
-        return rx.redirect("/messages")
+        return rx.redirect(MESSAGES)
 
     @rx.event
     @guarded
@@ -238,12 +238,8 @@ class MessagesState(AppState):
                 raise Invalid("messages.error.file_size", name=messages.safe_display_name(name),
                               mb=limit // 1_048_576)
             upload = Upload(filename=name, data=await f.read(limit + 1))  # never more than the limit in memory
-            ext, _ = messages.check_upload(upload)
-            folder = messages.upload_dir() / "pending"
-            folder.mkdir(exist_ok=True)
-            path = folder / f"{secrets.token_hex(16)}.{ext}"
-            path.write_bytes(upload.data)
-            pending.append({"path": str(path), "name": messages.safe_display_name(upload.filename)})
+            key = await asyncio.to_thread(messages.do_hold_upload, upload)
+            pending.append({"key": key, "name": messages.safe_display_name(upload.filename)})
         self._pending = pending
         self.pending_files = [p["name"] for p in pending]
 
@@ -254,10 +250,7 @@ class MessagesState(AppState):
         self._discard_pending()
 
     def _discard_pending(self) -> None:
-        from pathlib import Path
-
-        for p in self._pending:
-            Path(p["path"]).unlink(missing_ok=True)
+        messages.do_drop_held([p["key"] for p in self._pending])
         self._pending, self.pending_files = [], []
 
     @rx.event
@@ -267,8 +260,6 @@ class MessagesState(AppState):
         composer emptied (a new draft key redraws the form, in the same update that shows the message): a refused
         message stays in the box, with its files, to be corrected. The form names the draft it sends; a second
         submit of a draft already sent (a double click) is ignored."""
-        from pathlib import Path
-
         if str(form.get("draft", "")) != self.draft_key:
             return
         cid = self.conv_id
@@ -276,7 +267,7 @@ class MessagesState(AppState):
             raise NotFound()
         body = str(form.get("body", ""))
         instruction = str(form.get("instruction", "")).lower() in ("on", "true", "1")
-        uploads = [Upload(filename=p["name"], data=Path(p["path"]).read_bytes()) for p in self._pending]
+        uploads = [Upload(filename=p["name"], data=messages.held_upload(p["key"])) for p in self._pending]
         await self._call(lambda s, a: messages.do_send(s, a, cid, body, instruction=instruction, uploads=uploads))
         self.conv_member = True
         self.draft_key = secrets.token_hex(8)

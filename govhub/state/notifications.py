@@ -66,7 +66,7 @@ class NotificationState(AppState):
     async def open_item(self, notification_id: int):
         """Open one notification: it is read, and its page opens."""
         nid = int(notification_id)
-        link = await self._call(lambda s, a: push.open_item(s, a, nid))
+        link = await self._call(lambda s, a: push.do_open_item(s, a, nid))
         await self._refresh()
         return rx.redirect(link)
 
@@ -74,6 +74,6 @@ class NotificationState(AppState):
     @guarded
     async def read_all(self):
         """Mark every notification read."""
-        await self._call(push.mark_all_read)
+        await self._call(push.do_mark_all_read)
         await self._refresh()
 

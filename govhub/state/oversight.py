@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from govhub import clock
+from govhub.routes import oversight_unit_url
 from govhub.services.core.errors import NotFound
 from govhub.services.oversight import dashboard, geo
 from govhub.services.oversight.dashboard import Board, Filters, UnitStat, UnitTasks
@@ -38,7 +39,7 @@ def drill_url(unit_id: int, status: str, filters: Filters) -> str:
     query = {"status": status, "period": filters.period}
     if filters.source:
         query["source"] = filters.source
-    return f"/oversight/unit/{int(unit_id)}?{urlencode(query)}"
+    return f"{oversight_unit_url(int(unit_id))}?{urlencode(query)}"
 
 
 class OversightState(AppState):

@@ -8,18 +8,19 @@ from typing import TYPE_CHECKING
 
 from reflex.middleware import Middleware
 
+from govhub.realtime.reflex_adapter import root_state
 from govhub.state.base import AppState
 
 if TYPE_CHECKING:
     from reflex.app import App
+    from reflex.event import Event
     from reflex.state import BaseState, StateUpdate
-    from reflex_base.event import Event
 
 
 class SessionBinding(Middleware):
     """Runs first on every event; never answers in the event's place."""
 
     async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:  # noqa: ARG002
-        root = state._get_root_state()
+        root = root_state(state)
         await (await root.get_state(AppState))._bind_session()
         return None

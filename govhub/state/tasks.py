@@ -278,7 +278,7 @@ class AssignState(AppState):
         spec = tasks.NewTask(title=str(form.get("title", "")), content=str(form.get("content", "")),
                              deadline=_date(form.get("deadline")), priority=str(form.get("priority", "normal")))
         units = list(self.picked)
-        row, ids = await self._call(lambda s, a: quick_assign.quick_assign(s, a, directive, spec, units))
+        row, ids = await self._call(lambda s, a: quick_assign.do_quick_assign(s, a, directive, spec, units))
         self.created_directive, self.picked = row.id, []
         self._toast("success", self._t("assign.done", n=len(ids)))
         return rx.redirect(directive_url(row.id))

@@ -217,7 +217,7 @@ def deliver_personal_reminders(db: Path, now: datetime) -> int:
     engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": 30})
     try:
         with Session(engine) as session:
-            delivered = reminders.run_personal(session, now)
+            delivered = reminders.do_send_personal_reminders(session, now)
             session.commit()
         return delivered
     finally:

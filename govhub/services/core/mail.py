@@ -81,7 +81,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def drain(session: Session, limit: int = MAX_BATCH) -> tuple[int, int]:
+def do_send_outbox(session: Session, limit: int = MAX_BATCH) -> tuple[int, int]:
     """Send what is due; (sent, failed). Rows are claimed with SKIP LOCKED on PostgreSQL, so two drains never
     send the same e-mail; each row is committed as soon as it is sent."""
     if not enabled():

@@ -1,5 +1,7 @@
-"""File storage behind one small interface (a local folder today, an S3-compatible store later), and the
-checks every upload passes before anything is stored: size, name, and type by content (magic bytes)."""
+"""File storage behind one small interface (a local folder today, an S3-compatible store later) for documents'
+files, message attachments and attachments chosen but not yet sent; and the one upload policy every file passes
+before anything is stored (size, name, and type by its whole content: ``file_checks``), with the types, size and
+message keys of each kind of file as data (``UploadPolicy``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import hashlib
 import os
 import re
 import secrets
+import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -19,7 +23,7 @@ from govhub.config import get_settings
 from govhub.services.core.errors import Invalid
 from govhub.services.core.file_checks import content_matches, hidden_characters
 
-KEY = re.compile(r"^[0-9a-f]{32}$")
+KEY = re.compile(r"^[0-9a-f]{32}(\.[a-z]{2,4})?$")  # generated: 128 random bits, and the type for attachments
 MAX_NAME = 200
 # extension → (MIME type, what the content must look like)
 ALLOWED = {
@@ -46,17 +50,21 @@ class FileStore(Protocol):
     def delete(self, key: str) -> None:
         """Remove ``key`` if present."""
 
+    def delete_older_than(self, cutoff: float) -> int:
+        """Remove what was stored before ``cutoff`` (seconds since the epoch); how many were removed."""
+
 
 class LocalFileStore:
-    """Files in a folder, under random 128-bit names, two levels deep (ab/abcdef...)."""
+    """Files in a folder, under random 128-bit names, two levels deep (ab/abcdef...) or, ``flat``, side by side
+    (message attachments have always been stored so)."""
 
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: str | Path, *, flat: bool = False) -> None:
+        self.root, self.flat = Path(root), flat
 
     def _path(self, key: str) -> Path:
         if not KEY.match(key):
             raise FileNotFoundError(key)
-        return self.root / key[:2] / key
+        return self.root / key if self.flat else self.root / key[:2] / key
 
     def put(self, data: bytes, key: str | None = None) -> str:
         key = key or secrets.token_hex(16)
@@ -77,16 +85,49 @@ class LocalFileStore:
         with contextlib.suppress(FileNotFoundError):
             self._path(key).unlink()
 
+    def delete_older_than(self, cutoff: float) -> int:
+        gone = 0
+        for path in self.root.rglob("*") if self.root.is_dir() else ():
+            with contextlib.suppress(FileNotFoundError):
+                if KEY.match(path.name) and path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    gone += 1
+        return gone
+
 
 _store: FileStore | None = None  # tests may put their own store here
 
 
 def get_store() -> FileStore:
-    """The configured store (GOVHUB_FILES_DIR)."""
+    """The store of documents' files (GOVHUB_FILES_DIR)."""
     global _store
     if _store is None:
         _store = LocalFileStore(get_settings().files_dir)
     return _store
+
+
+def attachment_store() -> FileStore:
+    """The store of message attachments (GOVHUB_UPLOAD_DIR)."""
+    return LocalFileStore(get_settings().upload_dir, flat=True)
+
+
+def pending_store() -> FileStore:
+    """Attachments chosen for a message not sent yet (swept after GOVHUB_PENDING_UPLOAD_HOURS)."""
+    return LocalFileStore(Path(get_settings().upload_dir) / "pending", flat=True)
+
+
+@dataclass(frozen=True)
+class UploadPolicy:
+    """What one kind of file may be: its types (extension → MIME type), its largest size, and the message keys
+    its refusals use (``{errors}.file_empty``, ``.file_name``, ``.file_type``, ``.file_content`` and
+    ``too_large``); ``last_component`` keeps only the name after any folders a client sent (attachments), where
+    documents refuse such a name."""
+
+    allowed: Mapping[str, str]
+    max_bytes: Callable[[], int]
+    errors: str
+    too_large: str
+    last_component: bool = False
 
 
 @dataclass
@@ -100,48 +141,48 @@ class CheckedUpload:
     sha256: str
 
 
-def clean_name(name: str) -> str:
+def clean_name(name: str, errors: str = "doc.error") -> str:
     """The client's file name for display only; names with a path, '..', control characters or hidden ones (a
     right-to-left override, zero-width characters) are refused."""
     name = str(name or "").strip()
     if (not name or ".." in name or BAD_NAME.search(name) or len(name) > MAX_NAME or name.startswith(".")
             or hidden_characters(name)):
-        raise Invalid("doc.error.file_name")
+        raise Invalid(f"{errors}.file_name")
     return name
 
 
-def _looks_like(ext: str, data: bytes) -> bool:
-    if ext == "pdf":
-        return data.startswith(b"%PDF-")
-    if ext == "png":
-        return data.startswith(b"\x89PNG\r\n\x1a\n")
-    if ext in ("jpg", "jpeg"):
-        return data.startswith(b"\xff\xd8\xff")
-    if ext in ("docx", "xlsx"):
-        return content_matches(ext, data)  # every member decompressed within bounds (no zip bomb), the main part
-    return False
-
-
-def check_upload(name: str, data: bytes, *, max_bytes: int | None = None) -> CheckedUpload:
-    """Refuse empty, oversized, misnamed or disguised files with a message saying which; nothing is stored."""
-    limit = max_bytes or get_settings().files_max_bytes
+def check_upload(name: str, data: bytes, policy: UploadPolicy | None = None) -> CheckedUpload:
+    """The one upload policy: refuse empty, oversized, misnamed or disguised files (a type's first bytes are not
+    enough: the whole file must be one) with a message saying which; nothing is stored. Documents' files unless
+    another ``policy`` is given."""
+    policy = policy or DOCUMENTS
+    limit = policy.max_bytes()
     if len(data) == 0:
-        raise Invalid("doc.error.file_empty")
+        raise Invalid(f"{policy.errors}.file_empty", name=str(name or "")[:MAX_NAME])
     if len(data) > limit:
-        raise Invalid("doc.error.file_too_large", mb=max(1, limit // (1024 * 1024)))
-    name = clean_name(name)
+        raise Invalid(f"{policy.errors}.{policy.too_large}", name=str(name or "")[:MAX_NAME],
+                      mb=max(1, limit // (1024 * 1024)))
+    if policy.last_component:
+        name = re.split(r"[\\/]", str(name or ""))[-1]
+    name = clean_name(unicodedata.normalize("NFC", str(name or "")), policy.errors)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in ALLOWED:
-        raise Invalid("doc.error.file_type")
-    if not _looks_like(ext, data):
-        raise Invalid("doc.error.file_content")
-    return CheckedUpload(name=name, ext=ext, mime=ALLOWED[ext], data=data, sha256=hashlib.sha256(data).hexdigest())
+    if ext not in policy.allowed:
+        raise Invalid(f"{policy.errors}.file_type", name=name)
+    if not content_matches(ext, data):
+        raise Invalid(f"{policy.errors}.file_content", name=name)
+    return CheckedUpload(name=name, ext=ext, mime=policy.allowed[ext], data=data,
+                         sha256=hashlib.sha256(data).hexdigest())
 
 
-def store_in_transaction(session: Session, data: bytes) -> str:
-    """Store ``data`` now; if the session's transaction rolls back, the stored file is removed again."""
-    store = get_store()
-    key = store.put(data)
+DOCUMENTS = UploadPolicy(allowed=ALLOWED, max_bytes=lambda: get_settings().files_max_bytes, errors="doc.error",
+                         too_large="file_too_large")
+
+
+def store_in_transaction(session: Session, data: bytes, store: FileStore | None = None, key: str | None = None) -> str:
+    """Store ``data`` now (in the documents' store unless ``store`` is given); if the session's transaction rolls
+    back, the stored file is removed again."""
+    store = store or get_store()
+    key = store.put(data, key)
     session.info.setdefault("stored_keys", []).append((store, key))
     return key
 

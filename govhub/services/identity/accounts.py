@@ -8,12 +8,12 @@ from govhub.models import Official, Position, Unit
 from govhub.models.org import ROLES
 from govhub.services.core.errors import Invalid
 from govhub.services.core.text import fold
-from govhub.services.identity.auth import set_password
+from govhub.services.identity.auth import do_set_password
 from govhub.services.org.directory import search_text_for
 
 
-def create_official(session: Session, *, username: str, full_name: str, unit: Unit, position: Position,
-                    roles: str = "staff", password: str | None = None, email: str = "") -> Official:
+def do_create_official(session: Session, *, username: str, full_name: str, unit: Unit, position: Position,
+                       roles: str = "staff", password: str | None = None, email: str = "") -> Official:
     """Add an official; the username must be new and the roles known."""
     username = username.strip().lower()
     if not username or session.exec(select(Official).where(Official.username == username)).first():
@@ -23,7 +23,7 @@ def create_official(session: Session, *, username: str, full_name: str, unit: Un
     official = Official(username=username, full_name=" ".join(full_name.split()), unit_id=unit.id,
                         position_id=position.id, roles=" ".join(roles.split()), email=email)
     if password:
-        set_password(session, official, password)
+        do_set_password(session, official, password)
     official.name_folded = fold(official.full_name)
     official.search_text = search_text_for(official, position, unit)
     session.add(official)

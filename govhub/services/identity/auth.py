@@ -93,7 +93,7 @@ def is_locked(session: Session, username: str, client_ip: str) -> bool:
     return bool(client_ip) and _address_failures(session, client_ip, since) >= settings.login_ip_max_failures
 
 
-def start_session(
+def do_start_session(
     session: Session, official: Official, *, client_ip: str = "", user_agent: str = "", method: str = "password"
 ) -> str:
     """Create a server-side session for ``official`` and return the cookie value."""
@@ -113,8 +113,8 @@ def start_session(
     return token
 
 
-def sign_in(session: Session, username: str, password: str, *, client_ip: str = "",
-            user_agent: str = "") -> SignInResult:
+def do_sign_in(session: Session, username: str, password: str, *, client_ip: str = "",
+               user_agent: str = "") -> SignInResult:
     """Check a username and password; every failure looks the same and costs the same."""
     username = username.strip().lower()[:64]
     if not username or not password or len(password) > 512:
@@ -132,7 +132,7 @@ def sign_in(session: Session, username: str, password: str, *, client_ip: str = 
         return SignInResult(error="auth.error.invalid")
     if _hasher.check_needs_rehash(official.password_hash):
         official.password_hash = hash_password(password)
-    token = start_session(session, official, client_ip=client_ip, user_agent=user_agent)
+    token = do_start_session(session, official, client_ip=client_ip, user_agent=user_agent)
     return SignInResult(token=token, official_id=official.id)
 
 
@@ -153,7 +153,7 @@ def official_for_token(session: Session, token: str | None) -> Official | None:
     return official
 
 
-def sign_out(session: Session, token: str | None, *, client_ip: str = "") -> None:
+def do_sign_out(session: Session, token: str | None, *, client_ip: str = "") -> None:
     """Revoke the session behind ``token`` (no-op for an unknown or dead one)."""
     if not token:
         return
@@ -165,8 +165,24 @@ def sign_out(session: Session, token: str | None, *, client_ip: str = "") -> Non
                  object_id=auth.official_id, client_ip=client_ip)
 
 
-def set_password(session: Session, official: Official, password: str) -> None:
+def do_set_password(session: Session, official: Official, password: str) -> None:
     """Give ``official`` a new password (at least 8 characters)."""
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
     official.password_hash = hash_password(password)
+
+
+def do_record_refusal(session: Session, action: str, *, token: str | None = None, actor_id: int | None = None,
+                      anonymous: bool = False, object_type: str = "", object_id: int | None = None,
+                      detail: dict | None = None, client_ip: str = "") -> None:
+    """The one audit row of a refused request (who, what, from where; the row has the time), written in a
+    transaction of its own because the refused work rolled back. The official is ``actor_id`` when the caller
+    already knows it, else the one behind ``token``; a refusal with no official is recorded only for requests
+    that have none by nature (``anonymous``: sign-in and single sign-on), so strangers cannot fill the trail."""
+    if actor_id is None and token:
+        actor = official_for_token(session, token)
+        actor_id = actor.id if actor is not None else None
+    if actor_id is None and not anonymous:
+        return
+    audit.record(session, action, actor_id=actor_id, object_type=object_type, object_id=object_id,
+                 detail=detail, client_ip=client_ip)

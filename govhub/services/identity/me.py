@@ -51,6 +51,6 @@ def me_card(session: Session, official: Official) -> MeCard:
     )
 
 
-def set_locale(session: Session, official: Official, locale: str) -> None:
+def do_set_locale(session: Session, official: Official, locale: str) -> None:
     """Remember the official's language."""
     official.locale = normalize_locale(locale)

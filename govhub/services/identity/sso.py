@@ -20,7 +20,7 @@ from govhub.config import Settings
 from govhub.models import Official, OidcIdentity, Position, Unit
 from govhub.services.core import audit
 from govhub.services.core.errors import Invalid
-from govhub.services.identity.accounts import create_official
+from govhub.services.identity.accounts import do_create_official
 
 REASONS = ("not_registered", "inactive", "ambiguous", "unverified", "no_claim")
 _USERNAME_SAFE = re.compile(r"[^a-z0-9._-]+")
@@ -63,7 +63,7 @@ def _text_claim(claims: dict[str, Any], name: str, limit: int = 200) -> str:
     return value if 0 < len(value) <= limit else ""
 
 
-def link_official(session: Session, issuer: str, claims: dict[str, Any], policy: LinkPolicy) -> LinkResult:
+def do_link_official(session: Session, issuer: str, claims: dict[str, Any], policy: LinkPolicy) -> LinkResult:
     """Find (or, when allowed, create) the official behind validated ID-token claims."""
     subject = _text_claim(claims, "sub", 255)
     if not subject:
@@ -131,8 +131,8 @@ def _provision(session: Session, issuer: str, subject: str, claims: dict[str, An
         return LinkResult(reason="not_registered")
     email = _text_claim(claims, "email").lower() if claims.get("email_verified") is not False else ""
     try:
-        official = create_official(session, username=_username_for(session, claims, policy, value), full_name=name,
-                                   unit=unit, position=position, roles="staff", email=email[:200])
+        official = do_create_official(session, username=_username_for(session, claims, policy, value), full_name=name,
+                                      unit=unit, position=position, roles="staff", email=email[:200])
     except Invalid:
         return LinkResult(reason="not_registered")
     _link(session, issuer, subject, official)

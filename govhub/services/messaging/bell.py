@@ -68,7 +68,7 @@ def summaries(session: Session, official_ids: set[int], limit: int = 15) -> dict
     return {i: (counts.get(i, 0), newest.get(i, [])) for i in ids}
 
 
-def open_item(session: Session, official: Official, notification_id: int) -> str:
+def do_open_item(session: Session, official: Official, notification_id: int) -> str:
     """Mark one of my notifications read; its link."""
     n = session.get(Notification, int(notification_id))
     if n is None or n.recipient_id != official.id:
@@ -79,7 +79,7 @@ def open_item(session: Session, official: Official, notification_id: int) -> str
     return n.link or "/"
 
 
-def mark_all_read(session: Session, official: Official) -> None:
+def do_mark_all_read(session: Session, official: Official) -> None:
     """Every notification of mine read."""
     session.execute(update(Notification).where(Notification.recipient_id == official.id,
                                                Notification.read_at.is_(None)).values(read_at=clock.now()))

@@ -7,14 +7,12 @@ it. Everyone else gets NotFound, the same as for a conversation that does not ex
 
 from __future__ import annotations
 
-import contextlib
 import re
 import secrets
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.orm import aliased
@@ -35,11 +33,10 @@ from govhub.models import (
     Task,
     Unit,
 )
-from govhub.routes import conversation_url
-from govhub.services.core import audit
+from govhub.routes import attachment_url, conversation_url
+from govhub.services.core import audit, storage
 from govhub.services.core.db_util import insert_ignore
 from govhub.services.core.errors import Invalid, NotFound
-from govhub.services.core.file_checks import content_matches, hidden_characters
 from govhub.services.core.notifications import notify
 from govhub.services.core.text import fold, like_escape, search_words
 from govhub.services.messaging.case_groups import add_members
@@ -260,7 +257,7 @@ def _rows(session: Session, actor: Official, conversation: Conversation, message
     for a in session.exec(select(MessageAttachment).where(MessageAttachment.message_id.in_(ids))
                           .order_by(MessageAttachment.id)).all():
         files.setdefault(a.message_id, []).append(AttachmentRow(id=a.id, name=a.original_name, size=_size(a.size),
-                                                                url=f"/files/attachments/{a.id}"))
+                                                                url=attachment_url(a.id)))
     instruction_ids = [m.id for m in messages if m.kind == "instruction"]
     acks: dict[int, int] = {}
     mine: set[int] = set()
@@ -305,7 +302,7 @@ def search(session: Session, actor: Official, conversation_id: int, query: str, 
     return _rows(session, actor, conversation, list(found))
 
 
-def mark_read(session: Session, actor: Official, conversation_id: int) -> None:
+def do_mark_read(session: Session, actor: Official, conversation_id: int) -> None:
     """I have read the conversation up to its newest message (and its bell items with it)."""
     conversation = access_conversation(session, actor, conversation_id)
     newest = session.exec(select(func.max(Message.id)).where(Message.conversation_id == conversation.id)).one() or 0
@@ -362,54 +359,49 @@ def attachment_limit() -> int:
     return get_settings().attachment_max_mb * 1_048_576
 
 
-def check_upload(upload: Upload) -> tuple[str, str]:
-    """(extension, content type) of an allowed file, or Invalid: a name with hidden characters (a right-to-left
-    override makes "x\u202efdp.exe" read "xexe.pdf"), a type not allowed, too large, empty, or a content that is
-    not, as a whole, a file of the type its name says (services/file_checks: every zip member decompressed
-    within bounds, PNG chunks and CRCs, PDF end marker...)."""
-    raw = re.split(r"[\\/]", str(upload.filename or ""))[-1]
-    if hidden_characters(raw):
-        raise Invalid("messages.error.file_name")
-    name = safe_display_name(upload.filename)
-    ext = name.rpartition(".")[2].lower() if "." in name else ""
-    if ext not in ALLOWED_TYPES:
-        raise Invalid("messages.error.file_type", name=name)
-    if len(upload.data) > attachment_limit():
-        raise Invalid("messages.error.file_size", name=name, mb=get_settings().attachment_max_mb)
-    if not upload.data:
-        raise Invalid("messages.error.file_empty", name=name)
-    if not content_matches(ext, upload.data):
-        raise Invalid("messages.error.file_content", name=name)
-    return ext, ALLOWED_TYPES[ext]
+ATTACHMENTS = storage.UploadPolicy(allowed=ALLOWED_TYPES, max_bytes=attachment_limit, errors="messages.error",
+                                   too_large="file_size", last_component=True)
 
 
-def upload_dir() -> Path:
-    path = Path(get_settings().upload_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def check_upload(upload: Upload) -> storage.CheckedUpload:
+    """An attachment that passed the upload policy (core.storage.check_upload), or Invalid."""
+    return storage.check_upload(upload.filename, upload.data, ATTACHMENTS)
 
 
-def sweep_pending(_session: object = None, *, now: float | None = None) -> int:
+def do_hold_upload(upload: Upload) -> str:
+    """Check a file chosen for the next message and keep it aside until the message is sent; its pending key."""
+    checked = check_upload(upload)
+    return storage.pending_store().put(checked.data, f"{secrets.token_hex(16)}.{checked.ext}")
+
+
+def held_upload(key: str) -> bytes:
+    """The bytes of a file kept aside (NotFound when swept or never held)."""
+    try:
+        return storage.pending_store().get(key)
+    except FileNotFoundError as exc:
+        raise NotFound() from exc
+
+
+def do_drop_held(keys: list[str]) -> None:
+    """Forget files kept aside for a message (sent, or dropped from the draft)."""
+    store = storage.pending_store()
+    for key in keys:
+        store.delete(key)
+
+
+def do_sweep_pending(_session: object = None, *, now: float | None = None) -> int:
     """Delete files chosen for a message but never sent (a closed tab, a dropped draft) once older than
     GOVHUB_PENDING_UPLOAD_HOURS; how many were deleted. A scheduler job runs it (govhub/jobs)."""
-    folder = upload_dir() / "pending"
-    if not folder.is_dir():
-        return 0
-    cutoff = (now if now is not None else time.time()) - get_settings().pending_upload_hours * 3600
-    gone = 0
-    for path in folder.iterdir():
-        with contextlib.suppress(FileNotFoundError):
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-                gone += 1
-    return gone
+    now = time.time() if now is None else now
+    return storage.pending_store().delete_older_than(now - get_settings().pending_upload_hours * 3600)
 
 
-def attachment_path(stored_name: str) -> Path:
-    """Where a stored attachment lives (stored names are generated: hex and a known extension)."""
-    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{2,4}", stored_name):
-        raise NotFound()
-    return upload_dir() / stored_name
+def read_attachment(stored_name: str) -> bytes:
+    """A stored attachment's bytes (stored names are generated: hex and a known extension); NotFound if missing."""
+    try:
+        return storage.attachment_store().get(stored_name)
+    except FileNotFoundError as exc:
+        raise NotFound() from exc
 
 
 def do_send(session: Session, actor: Official, conversation_id: int, body: str, *, instruction: bool = False,
@@ -423,7 +415,7 @@ def do_send(session: Session, actor: Official, conversation_id: int, body: str, 
         raise Invalid("messages.error.empty")
     if len(uploads) > MAX_FILES:
         raise Invalid("messages.error.too_many_files", n=MAX_FILES)
-    checked = [(u, *check_upload(u)) for u in uploads]
+    checked = [check_upload(u) for u in uploads]
     conversation = access_conversation(session, actor, conversation_id)
     _join_to_write(session, actor, conversation)
     now = clock.now()
@@ -432,35 +424,25 @@ def do_send(session: Session, actor: Official, conversation_id: int, body: str, 
                       created_at=now)
     session.add(message)
     session.flush()
-    written: list[Path] = []
-    try:
-        for upload, ext, content_type in checked:
-            stored = f"{secrets.token_hex(16)}.{ext}"
-            path = upload_dir() / stored
-            with open(path, "xb") as f:
-                f.write(upload.data)
-            written.append(path)
-            session.add(MessageAttachment(message_id=message.id, stored_name=stored,
-                                          original_name=safe_display_name(upload.filename),
-                                          content_type=content_type, size=len(upload.data)))
-        conversation.last_message_at = now
-        session.add(conversation)
-        session.execute(update(ConversationMember).where(
-            ConversationMember.conversation_id == conversation.id, ConversationMember.official_id == actor.id)
-            .values(last_read_id=message.id))
-        audit.record(session, "message.sent", actor_id=actor.id, object_type="conversation",
-                     object_id=conversation.id, detail={"message": message.id, "instruction": instruction,
-                                                        "files": len(checked)})
-        members = session.exec(select(ConversationMember.official_id).where(
-            ConversationMember.conversation_id == conversation.id)).all()
-        title = title_of(session, actor, conversation) if conversation.kind != "direct" else actor.full_name
-        notify(session, members, "instruction" if instruction else "message", actor=actor,
-               link=conversation_url(conversation.id), title=title, preview=text[:120] or "📎")
-        session.flush()
-    except BaseException:
-        for path in written:  # the transaction is rolled back; leave no orphan file
-            path.unlink(missing_ok=True)
-        raise
+    store = storage.attachment_store()
+    for file in checked:  # removed again if the transaction rolls back
+        stored = storage.store_in_transaction(session, file.data, store, f"{secrets.token_hex(16)}.{file.ext}")
+        session.add(MessageAttachment(message_id=message.id, stored_name=stored, original_name=file.name,
+                                      content_type=file.mime, size=len(file.data)))
+    conversation.last_message_at = now
+    session.add(conversation)
+    session.execute(update(ConversationMember).where(
+        ConversationMember.conversation_id == conversation.id, ConversationMember.official_id == actor.id)
+        .values(last_read_id=message.id))
+    audit.record(session, "message.sent", actor_id=actor.id, object_type="conversation",
+                 object_id=conversation.id, detail={"message": message.id, "instruction": instruction,
+                                                    "files": len(checked)})
+    members = session.exec(select(ConversationMember.official_id).where(
+        ConversationMember.conversation_id == conversation.id)).all()
+    title = title_of(session, actor, conversation) if conversation.kind != "direct" else actor.full_name
+    notify(session, members, "instruction" if instruction else "message", actor=actor,
+           link=conversation_url(conversation.id), title=title, preview=text[:120] or "📎")
+    session.flush()
     return message
 
 

@@ -8,11 +8,11 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from govhub import clock
 from govhub.models import Official, OfficialPost, Position, Unit
 from govhub.services.core import audit
-from govhub.services.core.errors import Conflict, Invalid, NotFound
+from govhub.services.core.errors import Invalid, NotFound
 from govhub.services.core.text import fold, like_escape, search_words
+from govhub.services.core.versioning import claim_version
 from govhub.services.org.structure import (
     LEADING_KINDS,
     LOCAL_KINDS,
@@ -299,13 +299,13 @@ def check_link_field(actor: Official, target: Official, email: str) -> None:
         raise Invalid("directory.error.email_linked")
 
 
-def update_contact(
+def do_update_contact(
     session: Session, actor: Official, official_id: int, *, version: int, full_name: str, phone: str, email: str,
     position_id: int, client_ip: str = "",
 ) -> OfficialCard:
     """A unit administrator edits an entry of their own unit; stale versions are refused. A new position must be
     one the editor may grant (``org.post_change_refusal``); the change is audited with its before and after."""
-    target = session.get(Official, official_id, with_for_update=True)
+    target = session.get(Official, int(official_id))
     if target is None or not can_edit_entry(session, actor, target):
         raise NotFound()
     full_name = " ".join(full_name.split())[:120]
@@ -319,12 +319,9 @@ def update_contact(
     if refusal:
         raise Invalid(refusal)
     check_link_field(actor, target, email)
-    if target.version != version:
-        raise Conflict()
     before = entry_of(target)
+    claim_version(session, target, version)
     target.full_name, target.phone, target.email, target.position_id = full_name, phone, email, position.id
-    target.version += 1
-    target.updated_at = clock.now()
     refresh_search_text(session, target)
     action, detail = entry_change(before, entry_of(target))
     audit.record(session, action, actor_id=actor.id, object_type="official", object_id=target.id,

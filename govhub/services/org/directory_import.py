@@ -52,7 +52,7 @@ class ImportReport:
         return not self.rejected
 
 
-def import_csv(session: Session, actor: Official, text: str, *, client_ip: str = "") -> ImportReport:
+def do_import_csv(session: Session, actor: Official, text: str, *, client_ip: str = "") -> ImportReport:
     """Create or update officials from CSV; any rejected row means nothing is written. Each row's post must be
     one ``actor`` may grant (``org.post_change_refusal``: nobody re-posts themselves, heads and deputies are
     appointed by system administrators); every created or changed entry is audited with its before and after."""

@@ -1,7 +1,7 @@
 """Changing tasks. Every ``do_*`` validates its input, then makes its change through one path (``_change``) that
 checks who is asking, claims the version the official saw (a stale one is refused) and the allowed states, and after
 the change moves the oversight counters, appends the audit row and queues the notifications, all in the caller's
-transaction. New tasks, one or many, are written by ``create_tasks``."""
+transaction. New tasks, one or many, are written by ``do_create_tasks``."""
 
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ from govhub.services.core.notifications import notify, notify_many
 from govhub.services.core.text import fold
 from govhub.services.core.versioning import claim_version
 from govhub.services.messaging import case_groups
-from govhub.services.messaging.case_groups import NewCase
 from govhub.services.tasks import tally
 from govhub.services.tasks.access import (
     access_task,
@@ -337,9 +336,9 @@ class Placement:
     owner_id: int
 
 
-def create_tasks(session: Session, actor: Official, spec: NewTask, placements: list[Placement], *,
-                 directive_id: int | None = None, parent: Task | None = None,
-                 coordinators: list[int] | None = None) -> list[int]:
+def do_create_tasks(session: Session, actor: Official, spec: NewTask, placements: list[Placement], *,
+                    directive_id: int | None = None, parent: Task | None = None,
+                    coordinators: list[int] | None = None) -> list[int]:
     """The one write path of new tasks, whether one is assigned or delegated or 184 are fanned out: the rows, the
     oversight counters, the first deadline, the coordinating units, the case groups, the audit rows and the
     notifications, in the caller's transaction and in a fixed number of statements whatever the number of tasks.
@@ -362,8 +361,8 @@ def create_tasks(session: Session, actor: Official, spec: NewTask, placements: l
         {"task_id": t, "old_deadline": None, "new_deadline": spec.deadline, "changed_by_id": actor.id, "reason": "",
          "at": now} for t in ids])
     case_groups.open_for_tasks(session, [
-        NewCase(task_id=t, title=spec.title, assigner_id=actor.id, owner_id=p.owner_id,
-                unit_ids=[p.lead_unit_id, *coordinators], parent_id=parent_id)
+        case_groups.NewCase(task_id=t, title=spec.title, assigner_id=actor.id, owner_id=p.owner_id,
+                            unit_ids=[p.lead_unit_id, *coordinators], parent_id=parent_id)
         for t, p in zip(ids, placements, strict=True)])
     session.execute(insert(AuditEvent), [
         {"at": now, "actor_id": actor.id, "action": "task.created", "object_type": "task", "object_id": t,
@@ -380,7 +379,7 @@ def create_tasks(session: Session, actor: Official, spec: NewTask, placements: l
 def _new_task(session: Session, actor: Official, spec: NewTask, *, unit_id: int | None, official_id: int | None,
               parent: Task | None = None, directive_id: int | None = None,
               coordinators: list[int] | None = None) -> Task:
-    """One task, to a unit (its head answers for it) or to an official, through ``create_tasks``."""
+    """One task, to a unit (its head answers for it) or to an official, through ``do_create_tasks``."""
     if (unit_id is None) == (official_id is None):
         raise Invalid("task.error.target")
     if official_id is not None:
@@ -397,8 +396,8 @@ def _new_task(session: Session, actor: Official, spec: NewTask, *, unit_id: int 
             raise Invalid("task.error.no_head", unit=unit.name)
         lead_unit_id = unit.id
     coordinators = _check_coordinators(session, actor, coordinators or [], lead_unit_id)
-    [task_id] = create_tasks(session, actor, spec, [Placement(lead_unit_id, owner.id)], directive_id=directive_id,
-                             parent=parent, coordinators=coordinators)
+    [task_id] = do_create_tasks(session, actor, spec, [Placement(lead_unit_id, owner.id)], directive_id=directive_id,
+                                parent=parent, coordinators=coordinators)
     return session.get(Task, task_id)
 
 

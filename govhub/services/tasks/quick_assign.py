@@ -14,7 +14,7 @@ from govhub.services.core import audit
 from govhub.services.core.errors import Invalid
 from govhub.services.org.structure import LEADING_KINDS, LOCAL_KINDS
 from govhub.services.tasks.access import assignable_units, head_ids
-from govhub.services.tasks.actions import NewTask, Placement, clean_text, create_tasks, validate_new_task
+from govhub.services.tasks.actions import NewTask, Placement, clean_text, do_create_tasks, validate_new_task
 
 PRESETS = {
     "departments": LEADING_KINDS,
@@ -67,8 +67,8 @@ def _check_directive(spec: DirectiveSpec) -> DirectiveSpec:
                          summary=clean_text(spec.summary, 1000))
 
 
-def quick_assign(session: Session, actor: Official, directive: DirectiveSpec, task: NewTask,
-                 unit_ids: list[int]) -> tuple[Directive, list[int]]:
+def do_quick_assign(session: Session, actor: Official, directive: DirectiveSpec, task: NewTask,
+                    unit_ids: list[int]) -> tuple[Directive, list[int]]:
     """Create the directive and one task per unit, each for the unit's head, with notifications and audit rows,
     in the caller's transaction (all or nothing). Returns the directive and the new task ids."""
     directive = _check_directive(directive)
@@ -90,7 +90,7 @@ def quick_assign(session: Session, actor: Official, directive: DirectiveSpec, ta
                     summary=directive.summary, created_by_id=actor.id, unit_id=actor.unit_id, created_at=clock.now())
     session.add(row)
     session.flush()
-    ids = create_tasks(session, actor, task, [Placement(u, heads[u]) for u in wanted], directive_id=row.id)
+    ids = do_create_tasks(session, actor, task, [Placement(u, heads[u]) for u in wanted], directive_id=row.id)
     audit.record(session, "directive.assigned", actor_id=actor.id, object_type="directive", object_id=row.id,
                  detail={"units": len(ids)}).at = row.created_at
     return row, ids

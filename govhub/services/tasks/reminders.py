@@ -118,7 +118,7 @@ def deadline_effects(session: Session, today: date) -> list[Effect]:
     return effects
 
 
-def run_deadline_reminders(session: Session, now: datetime | None = None) -> int:
+def do_send_deadline_reminders(session: Session, now: datetime | None = None) -> int:
     """The deadline job: deliver today's reminders not yet delivered; how many were delivered now."""
     today = clock.local_date(now or clock.now())
     return len(_deliver(session, deadline_effects(session, today)))
@@ -146,7 +146,7 @@ def digest_effects(session: Session, today: date) -> list[Effect]:
     return effects
 
 
-def run_digest(session: Session, now: datetime | None = None) -> int:
+def do_send_digests(session: Session, now: datetime | None = None) -> int:
     """The morning digest (07:30 city time); once a day per head, however often it runs."""
     today = clock.local_date(now or clock.now())
     return len(_deliver(session, digest_effects(session, today)))
@@ -199,7 +199,7 @@ def do_cancel_reminder(session: Session, actor: Official, reminder_id: int) -> N
     session.delete(reminder)
 
 
-def run_personal(session: Session, now: datetime | None = None) -> int:
+def do_send_personal_reminders(session: Session, now: datetime | None = None) -> int:
     """Deliver personal reminders whose time has come."""
     now = now or clock.now()
     due = session.exec(select(PersonalReminder, Task.title).join(Task, Task.id == PersonalReminder.task_id).where(

@@ -4,7 +4,7 @@ Every change that can move a counted task between cells — creation, acceptance
 extension — takes the task's ``fact`` before and after and calls ``shift``; the cells are netted in Python and
 written with one upsert (``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``), in key order so that two
 transactions touching the same cells lock them in the same order. Bulk loads that write the task table directly
-call ``rebuild``, which recomputes every counter from the tasks (also ``govhub tally rebuild``).
+call ``do_rebuild``, which recomputes every counter from the tasks (also ``govhub tally rebuild``).
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def _dates(session: Session):  # noqa: ANN202
     return func.substr(day, 1, 8).op("||")("01"), week_of(day), week_of
 
 
-def rebuild(session: Session) -> int:
+def do_rebuild(session: Session) -> int:
     """Recompute every counter from the task table (INSERT ... SELECT ... GROUP BY for the months, weeks,
     completions and lapses of each source, then the all-time and all-source cells from those); returns the cells
     written."""
