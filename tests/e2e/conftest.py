@@ -108,6 +108,7 @@ class Browsers:
         self.contexts: list = []
         self.errors: list[str] = []
         self.outside: list[str] = []
+        self.failed: list[str] = []  # responses of 400 and above, so a console error names its address
 
     def new_page(self) -> Page:
         context = self.browser.new_context(viewport=VIEWPORTS[self.viewport], base_url=self.server,
@@ -115,7 +116,8 @@ class Browsers:
         context.set_default_timeout(15_000)
         self.contexts.append(context)
         pg = context.new_page()
-        pg.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        pg.on("console", lambda m: self.errors.append(f"{m.text} ({m.location.get('url', '')})")
+              if m.type == "error" else None)
         pg.on("pageerror", lambda e: self.errors.append(str(e)))
 
         # Watched, not intercepted: request interception (page.route) turns the browser's HTTP cache off, and a
@@ -125,6 +127,8 @@ class Browsers:
                 self.outside.append(request.url)
 
         pg.on("request", _watch)
+        pg.on("response", lambda r: self.failed.append(f"{r.status} {r.request.method} {r.url}")
+              if r.status >= 400 else None)
         return pg
 
     def close(self) -> None:
@@ -139,7 +143,7 @@ def browsers(browser: Browser, server: str, viewport: str) -> Iterator[Browsers]
     yield opened
     opened.close()
     assert not opened.outside, f"requests left the machine: {opened.outside}"
-    assert not opened.errors, f"browser console errors: {opened.errors}"
+    assert not opened.errors, f"browser console errors: {opened.errors} (failed responses: {opened.failed})"
 
 
 @pytest.fixture
