@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.netkit import free_port
 
@@ -115,7 +116,14 @@ class Browsers:
                                            locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
         context.set_default_timeout(15_000)
         self.contexts.append(context)
-        pg = context.new_page()
+        return self.watch(context.new_page())
+
+    def new_tab(self, page: Page) -> Page:
+        """A second tab beside ``page`` (the same browser profile: its cookies and cache)."""
+        return self.watch(page.context.new_page())
+
+    def watch(self, pg: Page) -> Page:
+        """Record the tab's console errors, failed responses and requests that would leave the machine."""
         pg.on("console", lambda m: self.errors.append(f"{m.text} ({m.location.get('url', '')})")
               if m.type == "error" else None)
         pg.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -168,12 +176,20 @@ def full_name(db: Path, username: str) -> str:
 def sign_in(page: Page, username: str, password: str = PASSWORD, then: str = "/") -> None:
     """Sign in through the real form and wait for the signed-in shell."""
     page.goto(f"/login?next={then}")
+    submit_sign_in(page, username, password)
+
+
+def submit_sign_in(page: Page, username: str, password: str = PASSWORD, shell: bool = True) -> None:
+    """Fill the sign-in page the browser is on (or on its way to), send it and wait for the page it leads to (and
+    for the signed-in shell, unless that page is a public one)."""
     page.wait_for_selector("#sign-in")
     wait_hydrated(page)
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("#sign-in")
-    page.wait_for_selector("#me-name", state="attached")
+    with page.expect_navigation(wait_until="commit"):
+        page.click("#sign-in")
+    if shell:
+        page.wait_for_selector("#me-name", state="attached")
 
 
 ROUTE_IDS = {  # a dynamic segment -> the query that picks an object for it in the demo city
@@ -185,24 +201,127 @@ ROUTE_IDS = {  # a dynamic segment -> the query that picks an object for it in t
 }
 
 
+def built_routes() -> list[str]:
+    """Every page of the built app (Reflex's routes manifest, so a new page joins by itself)."""
+    return sorted(r for r in json.loads((ROOT / ".web" / "routes.json").read_text()) if r != "404")
+
+
+def route_path(route: str, value: object = "") -> str:
+    """The address of a route of the manifest, its dynamic segment (there is at most one) filled with ``value``."""
+    return "/" + re.sub(r"\[\w+\]", str(value), "" if route == "index" else route)
+
+
 def page_paths(db: Path) -> list[str]:
-    """Every page of the built app (Reflex's routes manifest, so a new page joins by itself), with each dynamic
-    segment filled with an object of the demo city."""
-    routes = json.loads((ROOT / ".web" / "routes.json").read_text())
-    paths = []
+    """Every page of the built app, each dynamic segment filled with an object of the demo city."""
     with sqlite3.connect(db) as conn:
-        for route in routes:
-            if route == "404":
-                continue
-            parts = []
-            for part in ("" if route == "index" else route).split("/"):
-                if part.startswith("[") and part.endswith("]"):
-                    part = str(conn.execute(ROUTE_IDS[part[1:-1]]).fetchone()[0])
-                parts.append(part)
-            paths.append("/" + "/".join(parts))
-    return sorted(paths)
+        return sorted(route_path(r, conn.execute(ROUTE_IDS[m.group(1)]).fetchone()[0]
+                                 if (m := re.search(r"\[(\w+)\]", r)) else "") for r in built_routes())
+
+
+def _opens(check: Callable[..., object], *args: object) -> bool:
+    from govhub.services.core.errors import NotFound
+
+    try:
+        return check(*args) is not False
+    except NotFound:
+        return False
+
+
+def _rules() -> tuple[dict, dict]:
+    """What the app itself decides: which pages an official may open, and for a page with an id, the objects to
+    try (in order) and whether he may see one. A new page is open to everyone unless named here; a new page with
+    an id must say here how to pick its object."""
+    from govhub import clock
+    from govhub.services.documents.route_templates import may_edit_routes
+    from govhub.services.documents.workflow import access_document
+    from govhub.services.identity.me import me_card
+    from govhub.services.messaging.conversations import access_conversation, access_task_group
+    from govhub.services.oversight.dashboard import Filters, dashboard_scope, unit_tasks
+    from govhub.services.tasks.access import access_task, assignable_units, is_leader
+    from govhub.services.tasks.views import directive_matrix
+
+    opens = {
+        "assign": lambda s, a: is_leader(a) and bool(assignable_units(s, a)),
+        "directory/import": lambda s, a: me_card(s, a).is_unit_admin,
+        "admin/routes": may_edit_routes,
+        "oversight": lambda s, a: dashboard_scope(s, a).kind != "none",
+    }
+    tasks = "SELECT id FROM task ORDER BY id"
+    units = "SELECT :unit UNION ALL SELECT id FROM unit WHERE code = '26740'"
+    picks = {
+        "tasks/[task_id]": (tasks, access_task),
+        "messages/task/[task_id]": (tasks, access_task_group),
+        "documents/[doc_id]": ("SELECT id FROM document ORDER BY id", access_document),
+        "directives/[directive_id]": ("SELECT id FROM directive ORDER BY id",
+                                      lambda s, a, i: directive_matrix(s, a, i, clock.today())),
+        "messages/[conversation_id]": ("SELECT conversation_id FROM conversation_member WHERE official_id = :me "
+                                       "UNION ALL SELECT MIN(id) FROM conversation", access_conversation),
+        "directory/unit/[unit_id]": (units, lambda s, a, i: True),
+        "oversight/unit/[unit_id]": (units, lambda s, a, i: unit_tasks(s, a, i, Filters(), clock.today())),
+    }
+    return opens, picks
+
+
+def official_pages(db: Path, username: str) -> list[tuple[str, bool]]:
+    """Every page of the built app for one official, with whether he may open it: a page with an id names an
+    object he may see (or, if he may see none, one he may not). Decided by the app's own rules on the test server's
+    database, in a transaction that is rolled back (opening a task's group may create it)."""
+    from sqlalchemy import text
+    from sqlmodel import Session, select
+
+    from govhub.db import make_engine
+    from govhub.models import Official
+
+    opens, picks = _rules()
+    engine = make_engine(f"sqlite:///{db}")
+    pages = []
+    try:
+        with Session(engine) as session:
+            me = session.exec(select(Official).where(Official.username == username)).one()
+            for route in built_routes():
+                if "[" not in route:
+                    pages.append((route_path(route), _opens(opens.get(route, lambda s, a: True), session, me)))
+                    continue
+                assert route in picks, f"a new page with an id: say in tests/e2e/conftest.py how to pick for {route}"
+                query, check = picks[route]
+                ids = [row[0] for row in session.execute(text(query), {"me": me.id, "unit": me.unit_id})]
+                seen = next((i for i in ids if _opens(check, session, me, i)), None)
+                pages.append((route_path(route, ids[0] if seen is None else seen), seen is not None))
+            session.rollback()
+    finally:
+        engine.dispose()
+    return pages
 
 
 def wait_hydrated(page: Page) -> None:
     """Wait until the websocket has delivered the state (server HTML already shows initial values)."""
     page.wait_for_selector("#hydrated", state="attached")
+
+
+def revalidations(page: Page) -> list[str]:
+    """The pages this tab revalidated from its cache (a conditional request, answered 304: Playwright shows the
+    cached 200)."""
+    seen: list[str] = []
+
+    def watch(response) -> None:  # noqa: ANN001
+        if response.request.resource_type == "document" and "if-none-match" in response.request.all_headers():
+            seen.append(response.url)
+
+    page.on("response", watch)
+    return seen
+
+
+REFUSED = ".page-refused"  # govhub.components.shell.REFUSED_CLASS: every page's "not found or not yours"
+HEADING = "#page-content h1, #not-registered"  # a signed-in page's heading, or the public "not registered" card
+
+
+def expect_content(page: Page, may_open: bool = True) -> None:
+    """The page shows its content, not a blank page or a spinner: its heading (or, for a page the official may not
+    open, its refusal) is visible once the server's state has arrived, and a page he may open shows no refusal."""
+    wait_hydrated(page)
+    if may_open:
+        expect(page.locator(HEADING).locator("visible=true").first).to_be_visible()
+        expect(page.locator(REFUSED).locator("visible=true")).to_have_count(0)
+    else:
+        expect(page.locator(REFUSED).locator("visible=true").first).to_be_visible()
+    expect(page.locator("#page-content .rt-Spinner").locator("visible=true")).to_have_count(0)

@@ -1,0 +1,97 @@
+"""A browser sweep of ordinary navigation: for an official of each kind, every page of the built app (from its
+routes manifest, so a new page joins by itself; a page with an id shows an object that official may see) is
+opened, reloaded, reached by back and by forward, opened in a second tab and reached by signing in through
+``/login?next=``. Each time it shows its content (its heading, or for a page the official may not open the
+"not found or not yours" notice), never a blank page or a spinner, and the browser logs no console error.
+
+Kept fast (one browser context per official and width, no sleeping): every official walks every page with a
+reload; back, forward, a second tab and ``?next=`` take a share of the pages that rotates by official, so that at
+each width every page is reached each way by one of them. Desktops run all four kinds, phones two that between
+them open every page (and are refused some)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Browsers, expect_content, official_pages, revalidations, shot, sign_in, submit_sign_in
+
+KINDS = {"chutich": "city leader", "ct.saigon": "ward chairman", "cv.saigon": "specialist",
+         "tp1.saigon": "unit administrator"}
+ON_PHONE = ("chutich", "tp1.saigon")  # the city leader opens nearly every page, the unit administrator the rest
+CASES = [pytest.param("desktop", u, id=f"desktop-{u}") for u in KINDS] + [
+    pytest.param("phone", u, id=f"phone-{u}") for u in ON_PHONE]
+
+
+def _share(pages: list[tuple[str, bool]], viewport: str, username: str) -> list[tuple[str, bool]]:
+    """This official's share of the pages for back, forward, a second tab and ``?next=``: every n-th page, so the
+    officials at one width cover every page between them."""
+    kinds = list(KINDS) if viewport == "desktop" else list(ON_PHONE)
+    k, n = kinds.index(username), len(kinds)
+    return [p for i, p in enumerate(pages) if i % n == k]
+
+
+def _lands(page: Page, url: str) -> None:
+    expect(page).to_have_url(re.compile(re.escape(url.rstrip("/")) + r"/?$"))
+
+
+@pytest.mark.parametrize(("viewport", "username"), CASES)
+def test_every_page_survives_ordinary_navigation(browsers: Browsers, e2e_db: Path, viewport: str,
+                                                username: str) -> None:
+    pages = official_pages(e2e_db, username)
+    share = _share(pages, viewport, username)
+    walk = [p for p in pages if p not in share] + share  # the share last: back and forward go over it
+    page = browsers.new_page()
+    revalidated = revalidations(page)
+
+    sign_in(page, username, then=walk[0][0])
+
+    landed: dict[str, str] = {}
+    for path, may in walk:
+        page.goto(path, wait_until="commit")
+        expect_content(page, may)
+        landed[path] = page.url
+        page.reload(wait_until="commit")
+        expect_content(page, may)
+        _lands(page, landed[path])
+    assert revalidated, "the browser did not revalidate a page from its cache"
+
+    # History: ..., x, share..., y. Back over the share to x, then forward to y.
+    before = walk[len(walk) - len(share) - 1]
+    page.goto("/")
+    expect_content(page)
+    for path, may in [*reversed(share), before]:
+        page.go_back(wait_until="commit")
+        expect_content(page, may)
+        _lands(page, landed[path])
+    for path, may in [*share, ("/", True)]:
+        page.go_forward(wait_until="commit")
+        expect_content(page, may)
+        _lands(page, landed[path])
+
+    # Second tabs, all opened at once (the browser and the server load them side by side), then looked at.
+    tabs = [browsers.new_tab(page) for _ in share]
+    for tab, (path, _) in zip(tabs, share, strict=True):
+        tab.goto(path, wait_until="commit")
+    for tab, (path, may) in zip(tabs, share, strict=True):
+        expect_content(tab, may)
+        _lands(tab, landed[path])
+        tab.close()
+
+    # Each page of the share through the sign-in page, signed out (the session is gone) each time: the first as
+    # a signed-in page sends him (to /login?next=), the others by that address.
+    for i, (path, may) in enumerate(share):
+        page.context.clear_cookies()
+        if i == 0 and not path.startswith("/login"):
+            page.goto(path, wait_until="commit")
+            page.wait_for_url(re.compile(r"/login/?\?next="))
+        else:
+            page.goto(f"/login?next={quote(path)}", wait_until="commit")
+        submit_sign_in(page, username, shell=False)
+        expect_content(page, may)
+        _lands(page, landed[path])
+    shot(page, f"navigation-{username}")
