@@ -144,7 +144,7 @@ def _new_dialog() -> rx.Component:
 
 
 def _doc_list() -> rx.Component:
-    empty = rx.center(rx.text(t("doc.empty"), color_scheme="gray"), padding="32px")
+    empty = rx.center(rx.text(t("doc.empty"), color_scheme="gray"), padding="32px", id="doc-empty")
     return rx.cond(
         DocumentsState.total == 0,
         rx.cond(DocumentsState.loaded, empty, rx.center(rx.spinner(), padding="32px")),
