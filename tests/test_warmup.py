@@ -29,7 +29,7 @@ def test_a_failed_warm_up_does_not_stop_the_server(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(warmup, "warm", fail)
 
     async def start() -> bool:
-        async with warmup.lifespan(None):
+        async with warmup.lifespan(app=None):
             return True
 
     assert asyncio.run(start())

@@ -53,7 +53,7 @@ def warm(engine: Engine | None = None) -> float:
 
 
 @asynccontextmanager
-async def lifespan(_app) -> AsyncIterator[None]:  # noqa: ANN001
+async def lifespan(app) -> AsyncIterator[None]:  # noqa: ANN001, ARG001 (Reflex passes the app by this name)
     """Registered on the app: warm up before serving."""
     try:
         log.info("warm-up took %.2f s", await asyncio.to_thread(warm))
