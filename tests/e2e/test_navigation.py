@@ -1,13 +1,14 @@
 """A browser sweep of ordinary navigation: for an official of each kind, every page of the built app (from its
-routes manifest, so a new page joins by itself; a page with an id shows an object that official may see) is
-opened, reloaded, reached by back and by forward, opened in a second tab and reached by signing in through
-``/login?next=``. Each time it shows its content (its heading, or for a page the official may not open the
-"not found or not yours" notice), never a blank page or a spinner, and the browser logs no console error.
+routes manifest, so a new page joins by itself; a page with an id shows an object that official may see, as the
+app's own rules decide) is opened, reloaded, reached by back and by forward, opened in a second tab and reached
+through the sign-in page with ``?next=``. Each time it shows its content (its heading, or for a page the official
+may not open the refusal every page shows alike), never a blank page or a spinner, and the browser logs no console
+error. Before the walk, objects he may not see are opened in the same tab: a refusal must not stay behind.
 
-Kept fast (one browser context per official and width, no sleeping): every official walks every page with a
-reload; back, forward, a second tab and ``?next=`` take a share of the pages that rotates by official, so that at
-each width every page is reached each way by one of them. Desktops run all four kinds, phones two that between
-them open every page (and are refused some)."""
+Kept fast (one browser context per official and width, no sleeping, one in-page check per step): every official
+walks every page with a reload; back, forward, a second tab, ``?next=`` and the unseen objects take a share of the
+pages that rotates by official, so that at each width every page is reached each way by one of them. Desktops run
+all four kinds, phones two that between them open every page (and are refused some)."""
 
 from __future__ import annotations
 
@@ -93,16 +94,20 @@ def test_every_page_survives_ordinary_navigation(browsers: Browsers, e2e_db: Pat
         _lands(tab, path)
         tab.close()
 
-    # Each page of the share through the sign-in page, signed out (the session is gone) each time: the first as
-    # a signed-in page sends him (to /login?next=), the others by that address.
+    # Each page of the share through the sign-in page with ?next=: by turns signed out (the session is gone: the
+    # first page is asked for directly and sends him there, the others by that address; he signs in) and signed in
+    # (a tab sent there before another tab signed in goes straight on).
     for i, (path, may) in enumerate(share):
-        page.context.clear_cookies()
-        if i == 0 and not path.startswith("/login"):
-            page.goto(path, wait_until="commit")
-            page.wait_for_url(re.compile(r"/login/?\?next="))
-        else:
+        if i % 2:
             page.goto(f"/login?next={quote(path)}", wait_until="commit")
-        submit_sign_in(page, username, shell=False)
+        else:
+            page.context.clear_cookies()
+            if i == 0 and not path.startswith("/login"):
+                page.goto(path, wait_until="commit")
+                page.wait_for_url(re.compile(r"/login/?\?next="))
+            else:
+                page.goto(f"/login?next={quote(path)}", wait_until="commit")
+            submit_sign_in(page, username, shell=False)
         expect_content(page, may)
         _lands(page, path)
     shot(page, f"navigation-{username}")
