@@ -20,8 +20,25 @@ How to run
     The official is ct.saigon (a ward chairman: an inbox, a ward board, case groups) unless ``--user`` names
     another demo account; --url needs that account's password (``--password``, the demo's by default).
 
-Figures (2026-12-06, 2-core machine shared with other jobs, load average ~6-10, ct.saigon, 10 warm runs):
-    see bench/README.md (updated with each change that moves them).
+Figures (2026-12-06, the 2-core machine shared with other jobs; milliseconds to content; KB per visit with an
+empty cache, ~500 KB of it the app's JavaScript; the first visit is cold, the rest warm):
+
+    ct.saigon, 10 warm runs, 2 starts, load average 4.7-7.4, with the warm-up:
+    page        cold p50  cold p95  warm p50  warm p95    KB
+    inbox            697       988       713       896   511
+    tasks            774       910       827      1009   495
+    task             864       887       834       998   513
+    oversight        880       905       747      1096   503
+    directory        940       972       737       759   510
+    messages         723       793       661       796   499
+    documents        546       894       605       700   496
+    first signed-in page after a start: 0.70 s, 0.99 s
+
+    ct.saigon, 5 warm runs, 1 start, load average ~1.5, before the warm-up: warm p50 565-709, p95 605-731; the
+    first visits 577-798 except oversight, 1851 (reading the ward boundaries and plotly's first figures).
+    chutich (the city board: four charts and the ward map, 1083 KB), load ~1-5: oversight cold 2061 before the
+    warm-up, 943/1084 (two starts) after; warm p50 992, p95 1353 -- the one page at the edge of the 1.0 s goal,
+    the time going to plotly drawing four charts on a phone-sized CPU share.
 """
 
 from __future__ import annotations
