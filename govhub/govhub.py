@@ -27,6 +27,7 @@ from govhub.realtime.reflex_adapter import current_event_ids
 from govhub.realtime.upload_guard import upload_guard
 from govhub.state.base import AppState, new_event_id
 from govhub.state.session_binding import SessionBinding
+from govhub.state.warmup import lifespan as warmup_lifespan
 
 log = logging.getLogger("govhub.app")
 
@@ -77,3 +78,4 @@ reflex_adapter.replace_overlay(app, resilience.overlay)
 socket_guard.install(app)  # the websocket: GovHub's own origin only, a rate and a queue per connection
 app.register_lifespan_task(push_lifespan)  # live push of notifications to open browsers
 app.register_lifespan_task(jobs_lifespan)  # reminders, digest and e-mail, on one leader
+app.register_lifespan_task(warmup_lifespan)  # the first visit after a start as fast as the next (state/warmup.py)

@@ -254,6 +254,15 @@ def app_page(route: str, on_load: list | None = None) -> Callable:
     return decorator
 
 
+REFUSED_CLASS = "page-refused"  # the mark of every refusal a page shows (the navigation sweep looks for it)
+
+
+def refused(key: str = "error.not_found", *, id: str | None = None, icon: str = "info") -> rx.Component:
+    """What a page shows an official who may not open it, or when what it names is missing or not theirs: one
+    look and one mark on every page."""
+    return rx.callout(t(key), icon=icon, color_scheme="gray", class_name=REFUSED_CLASS, **({"id": id} if id else {}))
+
+
 def page_title(key: str, subtitle: rx.Component | None = None) -> rx.Component:
     """The heading of a page."""
     return rx.vstack(rx.heading(t(key), size="6"), *([subtitle] if subtitle else []), spacing="1",

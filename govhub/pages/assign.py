@@ -6,7 +6,7 @@ import reflex as rx
 
 from govhub import routes, styles
 from govhub.components.i18n import t
-from govhub.components.shell import app_page, page_title
+from govhub.components.shell import app_page, page_title, refused
 from govhub.components.task_bits import priority_options, source_text
 from govhub.models.task import DIRECTIVE_SOURCES
 from govhub.services.tasks.quick_assign import PRESETS, TargetUnit
@@ -116,7 +116,7 @@ def assign_page() -> rx.Component:
     return rx.vstack(
         page_title("assign.title", rx.text(t("assign.subtitle"), size="2", color_scheme="gray")),
         rx.cond(AppState.me.is_leader & (AssignState.targets.length() > 0), _form(),
-                rx.callout(t("assign.not_allowed"), icon="info", color_scheme="gray")),
+                refused("assign.not_allowed")),
         spacing="4",
         width="100%",
         max_width="900px",

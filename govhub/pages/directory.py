@@ -7,7 +7,7 @@ import reflex as rx
 from govhub import routes, styles
 from govhub.components.contact import contact_dialog, official_row
 from govhub.components.i18n import t
-from govhub.components.shell import app_page, page_title
+from govhub.components.shell import app_page, page_title, refused
 from govhub.components.task_bits import pager
 from govhub.services.org.directory import UnitRow
 from govhub.state.base import AppState
@@ -197,7 +197,7 @@ def unit_page() -> rx.Component:
     """One unit: where it sits, its divisions and its people by rank."""
     return rx.cond(
         UnitState.missing,
-        rx.callout(t("error.not_found"), icon="info", color_scheme="gray"),
+        refused(),
         rx.cond(UnitState.unit.id > 0, _unit_body(), rx.center(rx.spinner(), padding="40px")),
     )
 

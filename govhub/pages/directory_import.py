@@ -6,7 +6,7 @@ import reflex as rx
 
 from govhub import routes, styles
 from govhub.components.i18n import t
-from govhub.components.shell import app_page, page_title
+from govhub.components.shell import app_page, page_title, refused
 from govhub.state.base import AppState
 from govhub.state.directory_import import ImportState, RejectedLine
 
@@ -84,7 +84,7 @@ def directory_import() -> rx.Component:
                         _form()),
                 width="100%",
             ),
-            rx.callout(t("error.not_found"), icon="info", color_scheme="gray"),
+            refused(),
         ),
         rx.link(t("directory.back"), href=routes.DIRECTORY, size="2"),
         spacing="4",

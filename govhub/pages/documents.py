@@ -9,7 +9,7 @@ from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.plain_button import plain_button
 from govhub.components.server_link import server_link
-from govhub.components.shell import app_page
+from govhub.components.shell import app_page, refused
 from govhub.components.task_bits import pager, priority_options
 from govhub.models.documents import ASSIGNEE_KINDS, DOC_TYPES, STEP_KINDS
 from govhub.services.documents.route_templates import Option, RouteRow, StepRow
@@ -142,7 +142,7 @@ def _new_dialog() -> rx.Component:
 
 
 def _doc_list() -> rx.Component:
-    empty = rx.center(rx.text(t("doc.empty"), color_scheme="gray"), padding="32px")
+    empty = rx.center(rx.text(t("doc.empty"), color_scheme="gray"), padding="32px", id="doc-empty")
     return rx.cond(
         DocumentsState.total == 0,
         rx.cond(DocumentsState.loaded, empty, rx.center(rx.spinner(), padding="32px")),
@@ -407,7 +407,7 @@ def document_page() -> rx.Component:
     """One document."""
     return rx.cond(
         DocumentState.missing,
-        rx.callout(t("error.not_found"), icon="info", color_scheme="gray", id="doc-missing"),
+        refused(id="doc-missing"),
         rx.cond(D.id > 0, _doc_body(), rx.center(rx.spinner(), padding="40px")),
     )
 
@@ -557,7 +557,7 @@ def admin_routes_page() -> rx.Component:
         rx.text(t("doc.route.editor_help"), size="2", color_scheme="gray"),
         rx.cond(
             RouteAdminState.loaded & ~RouteAdminState.allowed,
-            rx.callout(t("doc.route.not_allowed"), icon="lock", color_scheme="gray", id="routes-denied"),
+            refused("doc.route.not_allowed", id="routes-denied", icon="lock"),
             rx.cond(
                 R.id > 0,
                 _editor(),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from govhub import routes
 from govhub.components.i18n import t
-from govhub.components.shell import app_page, page_title
+from govhub.components.shell import app_page, page_title, refused
 from govhub.components.task_bits import STATUS_COLORS, due_badge, pager, progress_bar, state_text, status_badge
 from govhub.services.tasks.status import STATUSES
 from govhub.services.tasks.views import ChildRow
@@ -82,7 +82,7 @@ def directive_page() -> rx.Component:
     m = DirectiveState.matrix
     return rx.cond(
         DirectiveState.missing,
-        rx.callout(t("error.not_found"), icon="info", color_scheme="gray"),
+        refused(),
         rx.cond(m.id > 0, rx.vstack(
             rx.text(t("directive.title"), size="2", color_scheme="gray"),
             rx.heading(rx.cond(m.label != "", m.label, m.summary), size="6", id="directive-title"),

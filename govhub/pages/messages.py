@@ -9,7 +9,7 @@ from govhub import routes, styles
 from govhub.components.i18n import t
 from govhub.components.plain_button import FOCUS_RING, plain_button
 from govhub.components.server_link import server_link
-from govhub.components.shell import app_page
+from govhub.components.shell import app_page, refused
 from govhub.services.messaging.conversations import AckPerson, AttachmentRow, ConversationRow, MessageRow, NewsTarget
 from govhub.state.messages import MessagesState, PersonOption
 
@@ -354,8 +354,7 @@ def _page() -> rx.Component:
     return rx.vstack(
         rx.cond(S.conv_id > 0, rx.heading(t("messages.title"), size="6", display=["none", "none", "block"]),
                 rx.heading(t("messages.title"), size="6")),
-        rx.cond(S.missing, rx.callout(t("error.not_found"), icon="circle-alert", color_scheme="gray",
-                                      id="conv-missing")),
+        rx.cond(S.missing, refused(id="conv-missing", icon="circle-alert")),
         # Phones show the list or the open conversation; desktops both, side by side.
         rx.cond(S.conv_id > 0,
                 rx.flex(_list(["none", "none", "flex"]), _conversation("flex"), spacing="4", width="100%",

@@ -7,7 +7,7 @@ import reflex as rx
 
 from govhub import routes
 from govhub.components.i18n import t
-from govhub.components.shell import app_page, page_title
+from govhub.components.shell import app_page, page_title, refused
 from govhub.components.task_bits import STATUS_COLORS, pager
 from govhub.pages.follow_up import task_table
 from govhub.services.oversight.dashboard import PERIODS, SORTS, SOURCES, UnitStat
@@ -166,7 +166,7 @@ def oversight_page() -> rx.Component:
         rx.cond(
             S.loaded,
             rx.cond(S.available, _board(),
-                    rx.callout(t("oversight.not_available"), icon="info", color_scheme="gray", id="not-available")),
+                    refused("oversight.not_available", id="not-available")),
             rx.center(rx.spinner(size="3"), padding="40px", width="100%"),
         ),
         spacing="2", width="100%",
@@ -191,7 +191,7 @@ def oversight_unit_page() -> rx.Component:
         back,
         rx.cond(
             U.missing,
-            rx.callout(t("error.not_found"), icon="info", color_scheme="gray", id="not-available"),
+            refused(id="not-available"),
             rx.cond(U.unit.unit_id > 0, rx.vstack(
                 rx.heading(U.unit.unit_name, size="6", id="drill-unit"),
                 _status_tabs(),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from govhub import routes, styles
 from govhub.components.i18n import t
-from govhub.components.shell import app_page
+from govhub.components.shell import app_page, refused
 from govhub.components.task_bits import (
     due_badge,
     priority_badge,
@@ -292,7 +292,7 @@ def task_page() -> rx.Component:
     """One task."""
     return rx.cond(
         TaskState.missing,
-        rx.callout(t("error.not_found"), icon="info", color_scheme="gray", id="task-missing"),
+        refused(id="task-missing"),
         rx.cond(T.id > 0, _body(), rx.center(rx.spinner(), padding="40px")),
     )
 

@@ -195,12 +195,14 @@ class AppState(rx.State):
 
     @rx.event
     async def init_public(self):
-        """on_load of the sign-in page: forget any previous official; signed-in visitors go home."""
+        """on_load of the sign-in page: forget any previous official; signed-in visitors go on to the page they
+        asked for (a second tab sent here before the first signed in), or home."""
+        params = self.router.url.query_parameters
         if await asyncio.to_thread(_signed_in_id, self._token()):
-            return rx.redirect("/", replace=True)
+            target = safe_next(params.get("next"))
+            return rx.redirect("/" if target.startswith("/login") else target, replace=True)
         self._forget_official()
         await self._forget_tab()
-        params = self.router.url.query_parameters
         self.login_error = params.get("error") if params.get("error") in ("invalid", "locked") else ""
         self.login_next = safe_next(params.get("next"))
 

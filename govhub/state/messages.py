@@ -150,7 +150,7 @@ class MessagesState(AppState):
         path = self.router.url.path.rstrip("/")
         self.may_broadcast = await self._call(messages.may_broadcast)
         tail = path.rsplit("/", 1)[-1]
-        self.conv_id, self.rows, self.conv_title = 0, [], ""
+        self.conv_id, self.rows, self.conv_title, self.missing = 0, [], "", False
         if path.startswith(task_group_url("")):
             try:
                 tid = _as_id(tail)

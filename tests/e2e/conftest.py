@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.netkit import free_port
 
@@ -149,14 +152,23 @@ class Browsers:
         self.contexts: list = []
         self.errors: list[str] = []
         self.outside: list[str] = []
+        self.failed: list[str] = []  # responses of 400 and above, so a console error names its address
 
     def new_page(self) -> Page:
         context = self.browser.new_context(viewport=VIEWPORTS[self.viewport], base_url=self.server,
                                            locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
         context.set_default_timeout(15_000)
         self.contexts.append(context)
-        pg = context.new_page()
-        pg.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        return self.watch(context.new_page())
+
+    def new_tab(self, page: Page) -> Page:
+        """A second tab beside ``page`` (the same browser profile: its cookies and cache)."""
+        return self.watch(page.context.new_page())
+
+    def watch(self, pg: Page) -> Page:
+        """Record the tab's console errors, failed responses and requests that would leave the machine."""
+        pg.on("console", lambda m: self.errors.append(f"{m.text} ({m.location.get('url', '')})")
+              if m.type == "error" else None)
         pg.on("pageerror", lambda e: self.errors.append(str(e)))
 
         # Watched, not intercepted: request interception (page.route) turns the browser's HTTP cache off, and a
@@ -166,6 +178,8 @@ class Browsers:
                 self.outside.append(request.url)
 
         pg.on("request", _watch)
+        pg.on("response", lambda r: self.failed.append(f"{r.status} {r.request.method} {r.url}")
+              if r.status >= 400 else None)
         return pg
 
     def close(self) -> None:
@@ -180,7 +194,7 @@ def browsers(browser: Browser, server: str, viewport: str) -> Iterator[Browsers]
     yield opened
     opened.close()
     assert not opened.outside, f"requests left the machine: {opened.outside}"
-    assert not opened.errors, f"browser console errors: {opened.errors}"
+    assert not opened.errors, f"browser console errors: {opened.errors} (failed responses: {opened.failed})"
 
 
 @pytest.fixture
@@ -205,12 +219,20 @@ def full_name(db: Path, username: str) -> str:
 def sign_in(page: Page, username: str, password: str = PASSWORD, then: str = "/") -> None:
     """Sign in through the real form and wait for the signed-in shell."""
     page.goto(f"/login?next={then}")
+    submit_sign_in(page, username, password)
+
+
+def submit_sign_in(page: Page, username: str, password: str = PASSWORD, shell: bool = True) -> None:
+    """Fill the sign-in page the browser is on (or on its way to), send it and wait for the page it leads to (and
+    for the signed-in shell, unless that page is a public one)."""
     page.wait_for_selector("#sign-in")
     wait_hydrated(page)
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("#sign-in")
-    page.wait_for_selector("#me-name", state="attached")
+    with page.expect_navigation(wait_until="commit"):
+        page.click("#sign-in")
+    if shell:
+        page.wait_for_selector("#me-name", state="attached")
 
 
 ROUTE_IDS = {  # a dynamic segment -> the query that picks an object for it in the demo city
@@ -222,24 +244,147 @@ ROUTE_IDS = {  # a dynamic segment -> the query that picks an object for it in t
 }
 
 
+def built_routes() -> list[str]:
+    """Every page of the built app (Reflex's routes manifest, so a new page joins by itself)."""
+    return sorted(r for r in json.loads((ROOT / ".web" / "routes.json").read_text()) if r != "404")
+
+
+def route_path(route: str, value: object = "") -> str:
+    """The address of a route of the manifest, its dynamic segment (there is at most one) filled with ``value``."""
+    return "/" + re.sub(r"\[\w+\]", str(value), "" if route == "index" else route)
+
+
 def page_paths(db: Path) -> list[str]:
-    """Every page of the built app (Reflex's routes manifest, so a new page joins by itself), with each dynamic
-    segment filled with an object of the demo city."""
-    routes = json.loads((ROOT / ".web" / "routes.json").read_text())
-    paths = []
+    """Every page of the built app, each dynamic segment filled with an object of the demo city."""
     with sqlite3.connect(db) as conn:
-        for route in routes:
-            if route == "404":
-                continue
-            parts = []
-            for part in ("" if route == "index" else route).split("/"):
-                if part.startswith("[") and part.endswith("]"):
-                    part = str(conn.execute(ROUTE_IDS[part[1:-1]]).fetchone()[0])
-                parts.append(part)
-            paths.append("/" + "/".join(parts))
-    return sorted(paths)
+        return sorted(route_path(r, conn.execute(ROUTE_IDS[m.group(1)]).fetchone()[0]
+                                 if (m := re.search(r"\[(\w+)\]", r)) else "") for r in built_routes())
+
+
+def _opens(check: Callable[..., object], *args: object) -> bool:
+    from govhub.services.core.errors import NotFound
+
+    try:
+        return check(*args) is not False
+    except NotFound:
+        return False
+
+
+def _rules() -> tuple[dict, dict]:
+    """What the app itself decides: which pages an official may open, and for a page with an id, the objects to
+    try (in order) and whether he may see one. A new page is open to everyone unless named here; a new page with
+    an id must say here how to pick its object."""
+    from govhub import clock
+    from govhub.services.documents.route_templates import may_edit_routes
+    from govhub.services.documents.workflow import access_document
+    from govhub.services.identity.me import me_card
+    from govhub.services.messaging.conversations import access_conversation, access_task_group
+    from govhub.services.oversight.dashboard import Filters, dashboard_scope, unit_tasks
+    from govhub.services.tasks.access import access_task, assignable_units, is_leader
+    from govhub.services.tasks.views import directive_matrix
+
+    opens = {
+        "assign": lambda s, a: is_leader(a) and bool(assignable_units(s, a)),
+        "directory/import": lambda s, a: me_card(s, a).is_unit_admin,
+        "admin/routes": may_edit_routes,
+        "oversight": lambda s, a: dashboard_scope(s, a).kind != "none",
+    }
+    tasks = "SELECT id FROM task ORDER BY id"
+    units = "SELECT id FROM unit ORDER BY id != :unit, id"  # his own unit first
+    picks = {
+        "tasks/[task_id]": (tasks, access_task),
+        "messages/task/[task_id]": (tasks, access_task_group),
+        "documents/[doc_id]": ("SELECT id FROM document ORDER BY id", access_document),
+        "directives/[directive_id]": ("SELECT id FROM directive ORDER BY id",
+                                      lambda s, a, i: directive_matrix(s, a, i, clock.today())),
+        "messages/[conversation_id]": ("SELECT id FROM conversation ORDER BY id", access_conversation),
+        "directory/unit/[unit_id]": (units, lambda s, a, i: True),
+        "oversight/unit/[unit_id]": (units, lambda s, a, i: unit_tasks(s, a, i, Filters(), clock.today())),
+    }
+    return opens, picks
+
+
+@dataclass
+class OfficialPages:
+    """Every page of the built app for one official (by route): its address and whether he may open it; a page
+    with an id names an object he may see (or, if he may see none, one he may not). ``hidden``: for the pages
+    with an id, an object he may not see, where there is one."""
+
+    pages: dict[str, tuple[str, bool]]
+    hidden: dict[str, str]
+
+
+def official_pages(db: Path, username: str) -> OfficialPages:
+    """Decided by the app's own rules on the test server's database, in a transaction that is rolled back (opening
+    a task's group may create it)."""
+    from sqlalchemy import text
+    from sqlmodel import Session, select
+
+    from govhub.db import make_engine
+    from govhub.models import Official
+
+    opens, picks = _rules()
+    engine = make_engine(f"sqlite:///{db}")
+    found = OfficialPages({}, {})
+    try:
+        with Session(engine) as session:
+            me = session.exec(select(Official).where(Official.username == username)).one()
+            for route in built_routes():
+                if "[" not in route:
+                    found.pages[route] = route_path(route), _opens(opens.get(route, lambda s, a: True), session, me)
+                    continue
+                assert route in picks, f"a new page with an id: say in tests/e2e/conftest.py how to pick for {route}"
+                query, check = picks[route]
+                ids = [row[0] for row in session.execute(text(query), {"unit": me.unit_id})]
+                seen = next((i for i in ids if _opens(check, session, me, i)), None)
+                found.pages[route] = route_path(route, ids[0] if seen is None else seen), seen is not None
+                unseen = next((i for i in ids if not _opens(check, session, me, i)), None)
+                if unseen is not None:
+                    found.hidden[route] = route_path(route, unseen)
+            session.rollback()
+    finally:
+        engine.dispose()
+    return found
 
 
 def wait_hydrated(page: Page) -> None:
     """Wait until the websocket has delivered the state (server HTML already shows initial values)."""
     page.wait_for_selector("#hydrated", state="attached")
+
+
+def revalidations(page: Page) -> list[str]:
+    """The pages this tab revalidated from its cache (a conditional request, answered 304: Playwright shows the
+    cached 200)."""
+    seen: list[str] = []
+
+    def watch(response) -> None:  # noqa: ANN001
+        if response.request.resource_type == "document" and "if-none-match" in response.request.all_headers():
+            seen.append(response.url)
+
+    page.on("response", watch)
+    return seen
+
+
+# Content, checked in the page in one go (each separate check is a round trip, and the sweep makes hundreds): the
+# server's state has arrived, no spinner is left in the page, and it shows either its heading (a signed-in page's,
+# or the public "not registered" card) and no refusal, or, for a page the official may not open, the refusal that
+# every page shows alike (govhub.components.shell.REFUSED_CLASS).
+CONTENT_JS = """(mayOpen) => {
+  if (!document.getElementById('hydrated')) return false;
+  const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const any = (selector) => [...document.querySelectorAll(selector)].some(shown);
+  if (any('#page-content .rt-Spinner')) return false;
+  const refused = any('.page-refused');
+  return mayOpen ? !refused && any('#page-content h1, #not-registered') : refused;
+}"""
+
+
+def expect_content(page: Page, may_open: bool = True) -> None:
+    """The page shows its content, not a blank page or a spinner: its heading (or, for a page the official may not
+    open, its refusal) is visible once the server's state has arrived, and a page he may open shows no refusal."""
+    try:
+        page.wait_for_function(CONTENT_JS, arg=may_open, polling="raf")
+    except PlaywrightTimeout:
+        seen = page.locator("#page-content, #not-registered, body").first.inner_text()[:300]
+        raise AssertionError(f"{page.url}: no {'content' if may_open else 'refusal'} shown; the page shows {seen!r}"
+                             ) from None

@@ -1,6 +1,7 @@
 """A page survives what browsers do: the real build answers every page, its 304s and HEADs with one policy that
 allows the page's inline scripts (a 304 without the hashes once made every reload a blank page), and a browser with
-its cache on reloads, goes back and forward and opens a second tab onto a working page."""
+its cache signs in again after signing out or losing its session. (Reload, back, forward, a second tab and sign-in
+through ``?next=`` on every page: test_navigation.py.)"""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urljoin
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from govhub.api.security import IMMUTABLE, inline_script_hashes
-from tests.e2e.conftest import Browsers, page_paths, shot, sign_in, wait_hydrated
+from tests.e2e.conftest import page_paths, sign_in, wait_hydrated
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -71,46 +71,6 @@ def test_hashed_assets_are_kept_a_year(server: str) -> None:
     asset = re.search(r'"(/assets/[^"]+\.js)"', body).group(1)
     status, headers, _ = fetch(server + asset)
     assert status == 200 and headers["cache-control"] == IMMUTABLE
-
-
-def _revalidations(page: Page) -> list[str]:
-    """The pages this tab revalidated from its cache (a conditional request, answered 304: Playwright shows the
-    cached 200)."""
-    seen: list[str] = []
-
-    def watch(response) -> None:  # noqa: ANN001
-        if response.request.resource_type == "document" and "if-none-match" in response.request.all_headers():
-            seen.append(response.url)
-
-    page.on("response", watch)
-    return seen
-
-
-@pytest.mark.parametrize("path", ["/", "/directory", "/messages"])
-def test_reload_back_forward_and_a_second_tab(browsers: Browsers, viewport: str, path: str) -> None:
-    """ct.saigon's browser keeps the page in its cache: a reload revalidates it (a 304) and still shows the page;
-    back, forward and a second tab do too."""
-    page = browsers.new_page()
-    revalidated = _revalidations(page)
-    sign_in(page, "ct.saigon", then=path)
-    page.goto("/documents")
-    wait_hydrated(page)
-    page.goto(path)
-    wait_hydrated(page)
-    page.reload()
-    wait_hydrated(page)
-    expect(page.locator("#me-name")).to_be_attached()
-    assert revalidated, "the browser did not revalidate the page from its cache"
-    page.go_back()
-    wait_hydrated(page)
-    expect(page).to_have_url(re.compile(r"/documents/?$"))
-    page.go_forward()
-    wait_hydrated(page)
-    second = page.context.new_page()
-    second.goto(path)
-    wait_hydrated(second)
-    expect(second.locator("#me-name")).to_be_attached()
-    shot(page, f"reload{path.replace('/', '-') or '-home'}")
 
 
 def test_sign_in_works_again_after_sign_out_and_an_expired_session(page: Page, viewport: str) -> None:

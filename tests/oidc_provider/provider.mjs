@@ -22,6 +22,7 @@ const list = (v) => (v || '').split(',').map((s) => s.trim()).filter(Boolean);
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: `op-${randomUUID()}`, use: 'sig', alg: 'RS256' };
 
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#3e63dd"/></svg>';
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const page = (title, body) => `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
@@ -104,9 +105,11 @@ async function readForm(req) {
 
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, issuer);
-  if (url.pathname === '/favicon.ico') {  // the browser asks every site for one; a 404 is a console error
-    res.statusCode = 204;
-    return res.end();
+  if (url.pathname === '/favicon.ico') {
+    // Browsers ask every page's site for an icon: a real provider has one (a 404 here is a console error).
+    res.setHeader('content-type', 'image/svg+xml');
+    res.setHeader('cache-control', 'max-age=86400');
+    return res.end(ICON);
   }
   const match = url.pathname.match(/^\/interaction\/([\w-]+)(\/login)?$/);
   if (!match) return handle(req, res);
