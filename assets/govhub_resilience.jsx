@@ -6,7 +6,8 @@
 //   browser says it is offline makes the drop visible at once (an open websocket may otherwise linger, dead).
 // - While the connection is down, a tap that would send something is refused plainly, not queued: Reflex keeps
 //   events made offline and sends them on reconnect, long after the official moved on. Any such event still
-//   queued when the connection comes back is dropped, with the same note.
+//   queued when the connection comes back is dropped, with the same note. Not before the page's first connection
+//   (a page that is starting sends its events as it connects) and not a form the browser posts itself (sign-in).
 // - Every action sent carries a key of its own (router_data.govhub_once): the server applies each key once
 //   (govhub/realtime/once.py), so an action sent again over a new connection is not applied twice.
 // - After every reconnect the tab asks /_release which release the server runs; when it is not the one the tab
@@ -58,7 +59,8 @@ if (typeof window !== "undefined" && !Socket.prototype.govhubPatched) {
   const emit = Socket.prototype.emit;
   Socket.prototype.emit = function (name, data, ...rest) {
     if (name === "event" && data && typeof data === "object") {
-      if (link.dropping || !this.connected) {
+      // Before the first connection the page is starting: socket.io holds the event for that connection.
+      if (link.everConnected && (link.dropping || !this.connected)) {
         tell("refused"); // socket.io would keep it and send it on reconnect
         return this;
       }
@@ -73,8 +75,10 @@ if (typeof window !== "undefined" && !Socket.prototype.govhubPatched) {
   });
   window.addEventListener("online", () => link.socket?.reconnect?.());
   const refuse = (event) => {
-    if (link.online !== false || !(event.target instanceof Element)) return;
+    if (!link.everConnected || link.online !== false || !(event.target instanceof Element)) return;
     if (event.target.closest("[data-govhub-resilience]")) return;
+    // A form the browser itself posts (signing in) goes over HTTP, not over the lost connection.
+    if (event.target.closest("form[action]")) return;
     if (event.type !== "submit" && !event.target.closest(ACTIONABLE)) return;
     event.preventDefault();
     event.stopImmediatePropagation();

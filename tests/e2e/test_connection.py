@@ -171,3 +171,35 @@ def test_an_action_sent_again_is_applied_once(page: Page, viewport: str, e2e_db:
     expect(page.locator(".my-reminder", has_text=note)).to_have_count(2)
     page.wait_for_timeout(300)  # both were answered in order; a third reminder would be there by now
     assert reminders_with(e2e_db, note) == 2
+
+
+def test_signing_in_needs_no_connection(browser: Browser, server: str) -> None:
+    """The sign-in form is posted by the browser itself: with the page's live connection lost (a proxy that drops
+    websockets, a server busy restarting), sending it still signs the official in, unrefused."""
+    for viewport, size in VIEWPORTS.items():
+        context = browser.new_context(base_url=server, viewport=size, locale="vi-VN")
+        cut = {"off": False, "open": []}
+
+        def relay(ws, cut=cut) -> None:  # noqa: ANN001
+            if cut["off"]:
+                ws.close()
+            else:
+                ws.connect_to_server()
+                cut["open"].append(ws)
+
+        context.route_web_socket(re.compile(r"/_event"), relay)
+        page = context.new_page()
+        page.goto("/login")
+        wait_hydrated(page)
+        cut["off"] = True
+        for ws in cut["open"]:
+            ws.close()
+        expect(page.get_by_text(RECONNECTING)).to_be_visible()
+        page.fill("#username", "cv.saigon")
+        page.fill("#password", "govhub-demo")
+        with page.expect_navigation(wait_until="commit"):
+            page.click("#sign-in")
+        page.wait_for_url(lambda url: "/login" not in url)
+        assert any(c["name"] == "govhub_session" for c in context.cookies())
+        shot(page, f"sign-in-without-connection-{viewport}")
+        context.close()
